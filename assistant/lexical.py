@@ -1,0 +1,103 @@
+"""BM25 over title + abstract + authors (bm25s), persisted next to the Chroma data.
+
+The index directory holds a manifest with a fingerprint of the papers it was built from; a loader that
+finds a different fingerprint rebuilds, so the BM25 index never drifts from the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from assistant.records import Paper
+
+log = logging.getLogger(__name__)
+_stemmer = Stemmer.Stemmer("english")
+
+
+def index_dir(home: Path, store_name: str) -> Path:
+    """Where the BM25 index of one Chroma index lives (always local, also in Chroma-server mode)."""
+    return Path(home) / "bm25" / store_name
+
+
+def papers_fingerprint(hashes: dict[str, str]) -> str:
+    digest = hashlib.sha1()
+    for paper_id in sorted(hashes):
+        digest.update(f"{paper_id}:{hashes[paper_id]};".encode())
+    return digest.hexdigest()
+
+
+def _document(paper: Paper) -> str:
+    # The title counts twice: a title word is stronger evidence than an abstract word.
+    return f"{paper.title}\n{paper.title}\n{paper.abstract}\n{' '.join(paper.authors)}"
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+class LexicalIndex:
+    def __init__(self, paper_ids: list[str], model: bm25s.BM25, fingerprint: str):
+        self.paper_ids = paper_ids
+        self.position = {pid: i for i, pid in enumerate(paper_ids)}
+        self.model = model
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def build(cls, papers: list[Paper], fingerprint: str) -> "LexicalIndex":
+        model = bm25s.BM25()
+        if papers:
+            model.index(_tokenize([_document(p) for p in papers]), show_progress=False)
+        return cls([p.paper_id for p in papers], model, fingerprint)
+
+    def save(self, directory: Path) -> None:
+        """Write to a temp dir, then swap it in: a reader never sees a half-written index."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
+        if self.paper_ids:
+            self.model.save(str(tmp / "model"))
+        (tmp / "manifest.json").write_text(json.dumps({"fingerprint": self.fingerprint, "paper_ids": self.paper_ids}))
+        old = directory.with_name(directory.name + ".old")
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex | None":
+        manifest = directory / "manifest.json"
+        try:
+            meta = json.loads(manifest.read_text())
+            model = bm25s.BM25.load(str(directory / "model")) if meta["paper_ids"] else bm25s.BM25()
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("BM25 index at %s unusable (%s); it will be rebuilt", directory, exc)
+            return None
+        return cls(meta["paper_ids"], model, meta["fingerprint"])
+
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(paper_id, score) best first; only papers in `allowed` when given."""
+        if not self.paper_ids:
+            return []
+        tokens = _tokenize([query])
+        if not tokens[0]:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.paper_ids), dtype=np.float32)
+            for pid in allowed:
+                if pid in self.position:
+                    mask[self.position[pid]] = 1.0
+            if not mask.any():
+                return []
+        k = min(k, len(self.paper_ids))
+        docs, scores = self.model.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
+        return [(self.paper_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -1,0 +1,108 @@
+"""Typed records that cross module lines."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def normalize_title(title: str) -> str:
+    """Lowercase ASCII letters and digits only, single-spaced: the key used to merge and identify papers."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def paper_id_for(title: str) -> str:
+    """Stable id from the normalized title, so re-ingesting (or a second dump) gives the same id."""
+    return "p" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:12]
+
+
+class Paper(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    paper_id: str
+    title: str
+    abstract: str
+    authors: list[str] = Field(default_factory=list)
+    date: str | None = Field(None, description="ISO YYYY-MM-DD when the year is known.")
+    date_raw: str | None = Field(None, description="The date text as the source wrote it.")
+    url: str | None = None
+    sources: list[str] = Field(default_factory=list, description="Corpus file names the paper came from.")
+
+    @field_validator("title", "abstract")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    def content_hash(self) -> str:
+        """Changes when anything that is stored or embedded changes."""
+        payload = "\x1f".join([self.title, self.abstract, "|".join(self.authors), self.date or "",
+                               self.date_raw or "", self.url or "", "|".join(self.sources)])
+        return hashlib.sha1(payload.encode()).hexdigest()[:16]
+
+
+class Chunk(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    chunk_id: str
+    paper_id: str
+    index: int
+    text: str = Field(description="What is embedded: the title, then the chunk of abstract.")
+    body: str = Field(description="The chunk of abstract alone.")
+
+
+class Hit(BaseModel):
+    """One retrieved paper, best chunk attached."""
+
+    paper: Paper
+    score: float
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    dense_similarity: float | None = None
+    passage: str | None = Field(None, description="The best-matching chunk body.")
+
+
+class Citation(BaseModel):
+    n: int
+    paper_id: str
+    title: str
+    authors: list[str]
+    date: str | None
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Hit] = Field(default_factory=list)
+    refused: bool = False
+    kind: Literal["fact", "list", "author", "summary", "overview", "compare", "absent", "error"] = "fact"
+    extractive: bool = Field(False, description="True when the model's answer was replaced by cited sentences.")
+    dropped_citations: int = Field(0, description="Markers removed because they pointed outside the context.")
+    standalone_question: str | None = None
+    error: str | None = None
+
+    def to_json_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [c.model_dump() for c in self.citations],
+            "retrieved": [
+                {"paper_id": h.paper.paper_id, "title": h.paper.title, "abstract": h.paper.abstract,
+                 "score": round(h.score, 6)}
+                for h in self.retrieved
+            ],
+            "refused": self.refused,
+        }

@@ -1,0 +1,125 @@
+"""Question -> ranked papers: BM25 over papers fused with dense MiniLM similarity over chunks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedder import Embedder
+from assistant.errors import EmptyStoreError
+from assistant.lexical import LexicalIndex, index_dir, papers_fingerprint
+from assistant.names import paper_has_author
+from assistant.records import Hit, Paper
+from assistant.settings import Settings
+from assistant.store import ChromaStore, ChunkMatch
+
+log = logging.getLogger(__name__)
+_IN_FILTER_LIMIT = 5000  # above this many allowed papers, filter dense results after the query
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    author: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    source: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.author, self.year_from, self.year_to, self.source))
+
+    def accepts(self, paper: Paper) -> bool:
+        if self.author and not paper_has_author(self.author, paper.authors):
+            return False
+        if self.year_from is not None and (paper.year is None or paper.year < self.year_from):
+            return False
+        if self.year_to is not None and (paper.year is None or paper.year > self.year_to):
+            return False
+        if self.source and not any(self.source.lower() in s.lower() for s in paper.sources):
+            return False
+        return True
+
+
+class Retriever:
+    """Loads the paper catalog and BM25 index once; every search is then in-memory BM25 + one Chroma query."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embedder: Embedder):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.papers: dict[str, Paper] = {p.paper_id: p for p in store.all_papers()}
+        if not self.papers:
+            others = store.other_indexes()
+            raise EmptyStoreError(
+                f"An index built with other chunking/embedding settings exists ({', '.join(others)})."
+                if others else "")
+        self.lexical = self._load_lexical()
+
+    def _load_lexical(self) -> LexicalIndex:
+        fingerprint = papers_fingerprint({pid: p.content_hash() for pid, p in self.papers.items()})
+        directory: Path = index_dir(self.settings.home, self.store.name)
+        index = LexicalIndex.load(directory)
+        if index is None or index.fingerprint != fingerprint:
+            log.info("BM25 index out of step with the store; rebuilding")
+            index = LexicalIndex.build(list(self.papers.values()), fingerprint)
+            index.save(directory)
+        return index
+
+    # --- public -------------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
+        k = k or self.settings.retrieval.k
+        filters = filters or SearchFilters()
+        allowed = self._allowed(filters)
+        if allowed is not None and not allowed:
+            return []
+        bm25 = self.lexical.search(query, self.settings.retrieval.bm25_candidates, allowed)
+        dense = self.dense_search(query, allowed)
+        return self.fuse(bm25, dense, k)
+
+    def dense_search(self, query: str, allowed: set[str] | None = None) -> list[tuple[str, ChunkMatch]]:
+        """Best chunk per paper, best first."""
+        vector = self.embedder.embed([query])[0]
+        n = self.settings.retrieval.dense_chunks
+        where = None
+        if allowed is not None and len(allowed) <= _IN_FILTER_LIMIT:
+            where = {"paper_id": {"$in": sorted(allowed)}} if len(allowed) > 1 else {"paper_id": next(iter(allowed))}
+        matches = self.store.query(np.asarray(vector), n, where)
+        best: dict[str, ChunkMatch] = {}
+        for match in matches:
+            if allowed is not None and match.paper_id not in allowed:
+                continue
+            if match.paper_id not in best or match.similarity > best[match.paper_id].similarity:
+                best[match.paper_id] = match
+        return sorted(best.items(), key=lambda item: -item[1].similarity)
+
+    def fuse(self, bm25: list[tuple[str, float]], dense: list[tuple[str, ChunkMatch]], k: int) -> list[Hit]:
+        """Weighted reciprocal-rank fusion of the two rankings."""
+        cfg = self.settings.retrieval
+        scores: dict[str, float] = {}
+        bm25_rank = {pid: rank for rank, (pid, _) in enumerate(bm25, start=1)}
+        dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense, start=1)}
+        for pid, rank in bm25_rank.items():
+            scores[pid] = scores.get(pid, 0.0) + cfg.bm25_weight / (cfg.rrf_k + rank)
+        for pid, rank in dense_rank.items():
+            scores[pid] = scores.get(pid, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank)
+        dense_by_id = dict(dense)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:k]
+        return [
+            Hit(paper=self.papers[pid], score=score, bm25_rank=bm25_rank.get(pid), dense_rank=dense_rank.get(pid),
+                dense_similarity=dense_by_id[pid].similarity if pid in dense_by_id else None,
+                passage=dense_by_id[pid].body if pid in dense_by_id else None)
+            for pid, score in ranked if pid in self.papers
+        ]
+
+    def _allowed(self, filters: SearchFilters) -> set[str] | None:
+        if not filters.active:
+            return None
+        return {pid for pid, paper in self.papers.items() if filters.accepts(paper)}
+
+    def papers_by(self, filters: SearchFilters) -> list[Paper]:
+        """Every paper passing the filters (exact metadata), newest first."""
+        return sorted((p for p in self.papers.values() if filters.accepts(p)),
+                      key=lambda p: (p.date or "", p.title), reverse=True)

@@ -1,0 +1,167 @@
+"""The one settings object. Env prefix PAPERTRAIL_, nested delimiter __, optional TOML/JSON config file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSettings(_Group):
+    provider: Literal["local", "openai_compatible"] = Field(
+        "local",
+        description="local: papertrail starts its own llama.cpp server; openai_compatible: use base_url.",
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; setting it implies openai_compatible.")
+    name: str = Field("qwen2.5-coder-1.5b-instruct", description="Model name sent to the endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key; falls back to OPENAI_API_KEY.")
+    gguf_path: Path | None = Field(None, description="Serve this GGUF instead of the packaged Qwen model.")
+    threads: int = Field(1, description="llama.cpp threads; 1 is fastest on a shared 2-core machine.")
+    context_size: int = Field(4096, description="llama.cpp context window in tokens.")
+    max_tokens: int = Field(512, description="Most tokens generated per answer.")
+    temperature: float = Field(0.0, description="0 makes answers repeatable.")
+    timeout_s: float = Field(300.0, description="Seconds to wait for one model reply.")
+    retries: int = Field(2, description="Retries on 429/5xx/timeouts, with exponential backoff.")
+    retry_backoff_s: float = Field(0.5, description="First retry delay; doubles on each further retry.")
+    prompt_cache: bool = Field(True, description="llama.cpp RAM prompt cache in the embedded server (--cache).")
+    start_timeout_s: float = Field(180.0, description="Seconds to wait for the embedded server to become healthy.")
+
+
+class EmbeddingSettings(_Group):
+    provider: Literal["local", "openai_compatible"] = Field("local", description="local MiniLM or an endpoint.")
+    base_url: str | None = Field(None, description="OpenAI-compatible embeddings endpoint.")
+    name: str = Field("all-MiniLM-L6-v2", description="Embedding model name (recorded in the index name).")
+    api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
+    batch_size: int = Field(64, description="Texts embedded per batch.")
+
+
+class StoreSettings(_Group):
+    chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); unset = embedded.")
+    collection_prefix: str = Field("papertrail", description="Prefix of the Chroma collection names.")
+
+
+class ChunkingSettings(_Group):
+    chunk_tokens: int = Field(160, description="Chunk body size in tiktoken tokens (fits MiniLM's 256 word pieces with the title).")
+    overlap_tokens: int = Field(24, description="Tokens shared by neighbouring chunks.")
+
+
+class RetrievalSettings(_Group):
+    k: int = Field(8, description="Papers returned by default.")
+    dense_chunks: int = Field(100, description="Chunks fetched from the vector store per query.")
+    bm25_candidates: int = Field(100, description="Papers fetched from BM25 per query.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+
+
+class AnswerSettings(_Group):
+    context_tokens: int = Field(2200, description="Token budget for retrieved context in the prompt.")
+    min_relevance: float = Field(0.2, description="Best dense similarity below which the corpus is deemed silent.")
+    list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
+
+
+class UISettings(_Group):
+    host: str = Field("127.0.0.1", description="Bind address of the chat UI.")
+    port: int = Field(7860, description="Port of the chat UI.")
+
+
+def default_home() -> Path:
+    return Path(user_data_dir("papertrail", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERTRAIL_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
+    home: Path = Field(default_factory=default_home, description="Holds the index, BM25 files and model files.")
+    config_file: Path | None = Field(None, description="Optional TOML or JSON file with these settings.")
+    chroma_url: str | None = Field(None, description="Shortcut for store.chroma_url.")
+    llm_base_url: str | None = Field(None, description="Shortcut for model.base_url.")
+    llm_model: str | None = Field(None, description="Shortcut for model.name.")
+    llm_api_key: SecretStr | None = Field(None, description="Shortcut for model.api_key.")
+    model: ModelSettings = ModelSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    store: StoreSettings = StoreSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    ui: UISettings = UISettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _ConfigFileSource(settings_cls))
+
+    # Resolved views: the shortcuts above win over nested groups.
+    @property
+    def chroma(self) -> str | None:
+        return self.chroma_url or self.store.chroma_url
+
+    @property
+    def llm_url(self) -> str | None:
+        return self.llm_base_url or self.model.base_url
+
+    @property
+    def llm_name(self) -> str:
+        return self.llm_model or self.model.name
+
+    @property
+    def uses_local_llm(self) -> bool:
+        return self.llm_url is None and self.model.provider == "local"
+
+    def llm_key(self) -> str:
+        key = self.llm_api_key or self.model.api_key
+        if key is not None:
+            return key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY", "not-needed")
+
+    def with_overrides(self, **changes: Any) -> "Settings":
+        """A new Settings with top-level or dotted ('retrieval.k') fields replaced; never mutates."""
+        data = self.model_dump()
+        for key, value in changes.items():
+            target = data
+            *parents, leaf = key.split(".")
+            for part in parents:
+                target = target[part]
+            target[leaf] = value
+        return Settings(**data)
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """Reads PAPERTRAIL_CONFIG_FILE (or PAPERTRAIL_HOME/config.toml when present)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path_text = os.environ.get("PAPERTRAIL_CONFIG_FILE")
+        if path_text:
+            path = Path(path_text)
+            if not path.is_file():
+                raise ConfigError(f"config file {path} does not exist: fix PAPERTRAIL_CONFIG_FILE or create it.")
+        else:
+            home = Path(os.environ.get("PAPERTRAIL_HOME") or default_home())
+            path = home / "config.toml"
+            if not path.is_file():
+                return {}
+        try:
+            text = path.read_text(encoding="utf-8")
+            return json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid {path.suffix or 'TOML'}: {exc}") from None
