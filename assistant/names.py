@@ -13,7 +13,8 @@ def name_tokens(name: str) -> list[str]:
     if "," in text:  # "Surname, Given" -> "Given Surname"
         surname, _, given = text.partition(",")
         text = f"{given} {surname}"
-    return re.findall(r"[a-z0-9]+", text)
+    # German umlauts may be spelled out ('Schoelkopf') or not ('Schölkopf' -> 'scholkopf'): fold both.
+    return [re.sub(r"(?<=[a-z])([aou])e", r"\1", token) for token in re.findall(r"[a-z0-9]+", text)]
 
 
 def name_matches(query: str, author: str) -> bool:

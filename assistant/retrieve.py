@@ -12,6 +12,7 @@ from assistant.embedder import Embedder
 from assistant.errors import EmptyStoreError
 from assistant.lexical import LexicalIndex, index_dir, papers_fingerprint
 from assistant.names import paper_has_author
+from assistant.query import AuthorIndex, QueryFacts, read_query
 from assistant.records import Hit, Paper
 from assistant.settings import Settings
 from assistant.store import ChromaStore, ChunkMatch
@@ -57,6 +58,7 @@ class Retriever:
                 f"An index built with other chunking/embedding settings exists ({', '.join(others)})."
                 if others else "")
         self.lexical = self._load_lexical()
+        self.authors = AuthorIndex({a for p in self.papers.values() for a in p.authors})
 
     def _load_lexical(self) -> LexicalIndex:
         fingerprint = papers_fingerprint({pid: p.content_hash() for pid, p in self.papers.items()})
@@ -69,15 +71,33 @@ class Retriever:
         return index
 
     # --- public -------------------------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
+    def read(self, question: str) -> QueryFacts:
+        """Author names and years the question states (see assistant.query)."""
+        return read_query(question, self.authors)
+
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None, *,
+               read_metadata: bool = True) -> list[Hit]:
+        """Ranked papers. Without explicit filters, names and years stated in the query become filters
+        (`read_metadata`); papers passing a filter that neither ranking found are appended, so a list of an
+        author's papers is complete up to k."""
         k = k or self.settings.retrieval.k
         filters = filters or SearchFilters()
+        if read_metadata and not filters.active:
+            facts = self.read(query)
+            if facts.author or facts.year_from or facts.year_to:
+                filters = SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
+                query = facts.topic or query
         allowed = self._allowed(filters)
         if allowed is not None and not allowed:
             return []
         bm25 = self.lexical.search(query, self.settings.retrieval.bm25_candidates, allowed)
         dense = self.dense_search(query, allowed)
-        return self.fuse(bm25, dense, k)
+        hits = self.fuse(bm25, dense, k)
+        if allowed is not None and len(hits) < k:
+            found = {h.paper.paper_id for h in hits}
+            rest = [p for p in self.papers_by(filters) if p.paper_id not in found]
+            hits += [Hit(paper=p, score=0.0) for p in rest[:k - len(hits)]]
+        return hits
 
     def dense_search(self, query: str, allowed: set[str] | None = None) -> list[tuple[str, ChunkMatch]]:
         """Best chunk per paper, best first."""

@@ -1,0 +1,84 @@
+"""Rules that read metadata out of a question: author names (checked against the catalog) and years."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.names import name_matches, name_tokens
+
+YEAR = r"(19[5-9]\d|20[0-4]\d)"
+_SINCE = re.compile(rf"\b(?:since|after)\s+{YEAR}\b", re.I)
+_BEFORE = re.compile(rf"\b(?:before|until|up to|prior to)\s+{YEAR}\b", re.I)
+_BETWEEN = re.compile(rf"\b(?:between\s+)?{YEAR}\s*(?:-|–|to|and)\s*{YEAR}\b", re.I)
+_IN_YEAR = re.compile(rf"\b{YEAR}\b")
+_NAME_CUE = re.compile(r"\b(?:by|from|of|author|authored|wrote|written)\b|'s\b", re.I)
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    author: str | None = None  # the name as the question wrote it; matched with names.name_matches
+    year_from: int | None = None
+    year_to: int | None = None
+    topic: str = ""  # the question with the matched name and year phrases removed
+
+
+class AuthorIndex:
+    """Author names of the catalog, by token, so spans of a question can be matched quickly."""
+
+    def __init__(self, authors: set[str]):
+        self.by_token: dict[str, list[tuple[str, list[str]]]] = {}
+        for author in authors:
+            tokens = name_tokens(author)
+            for token in set(tokens):
+                if len(token) > 1:
+                    self.by_token.setdefault(token, []).append((author, tokens))
+
+    def find(self, question: str) -> str | None:
+        """The longest span of the question that names an author of the catalog, or None.
+
+        Spans are 2-3 words (any order, initials allowed, 'Surname, Given' too); a single surname only
+        counts right after a cue like 'by' and when all authors it matches share that surname.
+        """
+        words = re.findall(r"[\w.'’-]+,?", re.sub(r"['’]s\b", "", question))
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                if size == 1 and not _NAME_CUE.search(words[start - 1] if start else ""):
+                    continue
+                span = " ".join(words[start:start + size]).rstrip(",")
+                if self._names_an_author(span):
+                    return span
+        return None
+
+    def _names_an_author(self, span: str) -> bool:
+        wanted = name_tokens(span)
+        full = [t for t in wanted if len(t) > 1]
+        if not full or len(wanted) - len(full) > 2:
+            return False
+        matched = [a for a, tokens in self.by_token.get(full[0], []) if name_matches(span, a)]
+        if len(wanted) == 1:  # a bare surname: only when it is the surname of every match
+            return bool(matched) and all(name_tokens(a)[-1] == full[0] for a in matched)
+        return bool(matched)
+
+
+def read_years(question: str) -> tuple[int | None, int | None, str]:
+    """(from, to, question without the year phrase)."""
+    for pattern, pick in ((_BETWEEN, lambda m: (int(m.group(1)), int(m.group(2)))),
+                          (_SINCE, lambda m: (int(m.group(1)), None)),
+                          (_BEFORE, lambda m: (None, int(m.group(1)))),
+                          (_IN_YEAR, lambda m: (int(m.group(1)), int(m.group(1))))):
+        match = pattern.search(question)
+        if match:
+            start, end = pick(match)
+            return start, end, (question[:match.start()] + question[match.end():]).strip()
+    return None, None, question
+
+
+def read_query(question: str, authors: AuthorIndex | None) -> QueryFacts:
+    year_from, year_to, rest = read_years(question)
+    author = None
+    if authors is not None:
+        author = authors.find(rest)
+        if author:
+            rest = re.sub(re.escape(author) + r"(['’]s)?", " ", rest)
+    return QueryFacts(author=author, year_from=year_from, year_to=year_to, topic=" ".join(rest.split()))
