@@ -131,8 +131,18 @@ class ChatClient:
                 delay = self._retry_delay(exc, attempt)
                 if delay is None or attempt == attempts - 1:
                     raise self._as_error(exc, attempts=attempt + 1) from None
+                if self._local_server_gone(exc):
+                    self._base_url = self._client = None  # the next attempt restarts it
                 time.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _local_server_gone(self, exc: Exception) -> bool:
+        """The embedded server refused the connection (stopped or crashed since we found it)."""
+        return (
+            self.settings.uses_local_llm
+            and isinstance(exc, openai.APIConnectionError)
+            and not isinstance(exc, openai.APITimeoutError)
+        )
 
     def _retry_delay(self, exc: Exception, attempt: int) -> float | None:
         """Seconds to wait before retrying exc, or None when it is not worth retrying."""

@@ -128,10 +128,10 @@ class LocalServer:
             wanted = self._config()
             state = self._read_state()
             if state is not None:
-                if self._alive(state["pid"]) and self._answers(state["port"]):
-                    if {k: state.get(k) for k in wanted} == wanted:
+                if self._is_server(state["pid"]):
+                    if self._answers(state["port"]) and {k: state.get(k) for k in wanted} == wanted:
                         return _url(state["port"])
-                    self._terminate(state["pid"])  # serves another model or configuration
+                    self._terminate(state["pid"])  # hung, or serves another model or configuration
                 self.state_file.unlink(missing_ok=True)
             return self._start(wanted)
 
@@ -139,7 +139,7 @@ class LocalServer:
         """running, pid, port, model and url of the recorded server (running False when none is alive)."""
         state = self._read_state() or {}
         pid, port = state.get("pid"), state.get("port")
-        running = bool(pid and port and self._alive(pid) and self._answers(port))
+        running = bool(pid and port and self._is_server(pid) and self._answers(port))
         return {
             "running": running,
             "pid": pid if running else None,
@@ -153,7 +153,7 @@ class LocalServer:
         with self._lock():
             state = self._read_state()
             self.state_file.unlink(missing_ok=True)
-            if state is None or not self._alive(state["pid"]):
+            if state is None or not self._is_server(state["pid"]):
                 return False
             self._terminate(state["pid"])
             return True
@@ -232,6 +232,18 @@ class LocalServer:
                 return reply.status == 200
         except (OSError, urllib.error.URLError):
             return False
+
+    @classmethod
+    def _is_server(cls, pid: int) -> bool:
+        """pid is alive and, where /proc tells, a llama_cpp.server (not an unrelated process reusing the pid)."""
+        if not cls._alive(pid):
+            return False
+        try:
+            return b"llama_cpp.server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            return not Path("/proc/self").exists()  # no /proc on this OS: trust the pid
+        except OSError:
+            return True
 
     @staticmethod
     def _alive(pid: int) -> bool:

@@ -70,6 +70,7 @@ class Hit(BaseModel):
     score: float
     bm25_rank: int | None = None
     dense_rank: int | None = None
+    bm25_score: float | None = None
     dense_similarity: float | None = None
     passage: str | None = Field(None, description="The best-matching chunk body.")
 
@@ -106,3 +107,11 @@ class Answer(BaseModel):
             ],
             "refused": self.refused,
         }
+
+
+class Progress(BaseModel):
+    """A step of long work (relevance judging, overview writing), streamed before the answer text."""
+
+    message: str
+    done: int = 0
+    total: int = 0

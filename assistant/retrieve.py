@@ -126,9 +126,11 @@ class Retriever:
         for pid, rank in dense_rank.items():
             scores[pid] = scores.get(pid, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank)
         dense_by_id = dict(dense)
+        bm25_score = dict(bm25)
         ranked = sorted(scores.items(), key=lambda item: -item[1])[:k]
         return [
-            Hit(paper=self.papers[pid], score=score, bm25_rank=bm25_rank.get(pid), dense_rank=dense_rank.get(pid),
+            Hit(paper=self.papers[pid], score=score, bm25_rank=bm25_rank.get(pid),
+                bm25_score=bm25_score.get(pid), dense_rank=dense_rank.get(pid),
                 dense_similarity=dense_by_id[pid].similarity if pid in dense_by_id else None,
                 passage=dense_by_id[pid].body if pid in dense_by_id else None)
             for pid, score in ranked if pid in self.papers

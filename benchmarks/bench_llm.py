@@ -37,7 +37,7 @@ SYSTEM = (
     "Be concise: at most two short paragraphs or a short list. Do not invent paper titles, authors, numbers "
     "or results, and do not repeat the question. Use plain text without markdown headings."
 )
-CONTEXT_TOKENS = 1300  # excerpts per prompt; with system prompt, template and question: ~1,500 tokens
+CONTEXT_TOKENS = 1350  # excerpts per prompt; with system prompt, template and question: ~1,500 tokens
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Measure:
     cache_hit: bool
 
 
-COLD = Step("RAG prompt A, cold", "A", "Which methods model changing interactions over time, and how?", 200)
+COLD = Step("RAG prompt A, cold", "A", "Summarise what each excerpt proposes, one sentence per excerpt, citing it.", 200)
 CONVERSATION = [
     COLD,
     Step("follow-up on A", "A", "Which of these papers report results on real data?", 32),

@@ -111,7 +111,17 @@ def test_dead_server_is_replaced(server: LocalServer, settings: Settings) -> Non
     url = LocalServer(settings).ensure_running()
     new = server.status()
     assert new["running"] and new["url"] == url and new["pid"] != old["pid"]
-    assert ChatClient(settings).complete(QUESTION, max_tokens=4, temperature=0).strip()
+
+
+def test_client_restarts_a_server_that_died_under_it(server: LocalServer, settings: Settings) -> None:
+    client = ChatClient(settings)
+    assert client.complete(QUESTION, max_tokens=4, temperature=0).strip()
+    old = server.status()
+    os.kill(old["pid"], signal.SIGKILL)
+
+    assert client.complete(QUESTION, max_tokens=4, temperature=0).strip()
+    new = server.status()
+    assert new["running"] and new["pid"] != old["pid"] and client.base_url == new["url"]
 
 
 def test_other_configuration_replaces_the_server(server: LocalServer, settings: Settings) -> None:

@@ -1,0 +1,206 @@
+"""The answer chain: standalone question -> route -> retrieve -> prompt -> stream -> validated citations.
+
+`Chain.stream` yields text pieces (with [n] markers already renumbered), `Progress` items for long work,
+and finally one `Answer`. The final answer's text is authoritative: it may differ from the streamed text
+when a retry or the extractive fallback replaced the model's first reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+
+from assistant import prompts
+from assistant.citations import StreamingCiter, key_for, resolve
+from assistant.errors import ModelError, PapertrailError
+from assistant.records import Answer, Hit, Progress
+from assistant.render import related_line, short_authors
+from assistant.retrieve import Retriever, SearchFilters
+from assistant.route import route
+from assistant.settings import Settings
+from assistant.tokens import count_tokens, truncate
+
+if TYPE_CHECKING:
+    from assistant.llm import ChatClient
+
+log = logging.getLogger(__name__)
+NOT_COVERED = "NOT COVERED"
+REFUSAL = "The corpus does not cover this."
+MAX_QUESTION_CHARS = 4000
+Stream = Iterator["str | Progress | Answer"]
+
+
+@dataclass
+class Run:
+    """One question being answered; `hits` is kept so an error can still show what was retrieved."""
+
+    question: str
+    standalone: str
+    k: int | None
+    filters: SearchFilters | None
+    hits: list[Hit] = field(default_factory=list)
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])", text.strip())
+    return [p.strip() for p in parts if len(p.strip()) > 20]
+
+
+class Chain:
+    def __init__(self, settings: Settings, retriever: Retriever, llm: "ChatClient"):
+        self.settings = settings
+        self.retriever = retriever
+        self.llm = llm
+
+    # --- entry points --------------------------------------------------------------------------------
+    def ask(self, question: str, *, history: list[dict[str, str]] | None = None, k: int | None = None,
+            filters: SearchFilters | None = None) -> Answer:
+        final: Answer | None = None
+        for item in self.stream(question, history=history, k=k, filters=filters):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def stream(self, question: str, *, history: list[dict[str, str]] | None = None, k: int | None = None,
+               filters: SearchFilters | None = None) -> Stream:
+        question = " ".join(question.split())
+        if not question:
+            raise PapertrailError("the question is empty: ask something like \"which papers use linear attention?\"")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise PapertrailError(f"the question is {len(question)} characters long; keep it under {MAX_QUESTION_CHARS}.")
+        run = Run(question=question, standalone=question, k=k, filters=filters)
+        try:
+            run.standalone = self.standalone_question(question, history or [])
+            kind = route(run.standalone, self.retriever.read(run.standalone))
+            from assistant import strategies
+
+            yield from strategies.STRATEGIES[kind](self, run)
+        except ModelError as exc:
+            listed = "\n".join(related_line(h) for h in run.hits[:5])
+            text = f"The language model failed: {exc}" + (f"\n\nRetrieved papers:\n{listed}" if listed else "")
+            yield Answer(question=question, answer=text, retrieved=run.hits, kind="error", error=str(exc),
+                         standalone_question=run.standalone)
+
+    # --- shared steps --------------------------------------------------------------------------------
+    def standalone_question(self, question: str, history: list[dict[str, str]]) -> str:
+        """Rewrite a follow-up into a standalone question (only when there is a conversation)."""
+        turns = [t for t in history if t.get("content")][-4:]
+        if not turns:
+            return question
+        lines = "\n".join(f"{t['role']}: {truncate(str(t['content']), 120)}" for t in turns)
+        prompt = prompts.render("rewrite", history=lines, question=question)
+        rewritten = self.llm.complete([{"role": "user", "content": prompt}], max_tokens=60).strip()
+        rewritten = rewritten.splitlines()[0].strip().strip('"') if rewritten else ""
+        return rewritten if 8 <= len(rewritten) <= 400 else question
+
+    def retrieve(self, run: Run, text: str | None = None, k: int | None = None) -> list[Hit]:
+        run.hits = self.retriever.search(text or run.standalone, k or run.k or self.settings.retrieval.k, run.filters)
+        return run.hits
+
+    def covered(self, hits: list[Hit]) -> bool | None:
+        """True/False when retrieval evidence is clear either way, None when the model must judge."""
+        cfg = self.settings.answer
+        if not hits:
+            return False
+        best_dense = max((h.dense_similarity or 0.0) for h in hits)
+        best_bm25 = max((h.bm25_score or 0.0) for h in hits)
+        if best_dense >= cfg.covered_similarity or best_bm25 >= cfg.covered_bm25:
+            return True
+        if best_dense < cfg.min_relevance:
+            return False
+        return None
+
+    def fit_context(self, hits: list[Hit], budget: int | None = None, whole_abstract: bool = False) -> list[tuple[Hit, str]]:
+        """The best passages that fit the token budget, best first; each at most a third of the budget."""
+        budget = budget or self.settings.answer.context_tokens
+        chosen: list[tuple[Hit, str]] = []
+        used = 0
+        for hit in hits:
+            text = hit.paper.abstract if whole_abstract or not hit.passage else hit.passage
+            text = truncate(text, max(60, budget // 3))
+            cost = count_tokens(text) + 20
+            if used + cost > budget and chosen:
+                break
+            chosen.append((hit, text))
+            used += cost
+        return chosen
+
+    @staticmethod
+    def format_sources(context: list[tuple[Hit, str]]) -> str:
+        blocks = []
+        for i, (hit, text) in enumerate(context):
+            paper = hit.paper
+            meta = ", ".join(filter(None, [short_authors(paper.authors, 2), paper.date[:4] if paper.date else None]))
+            blocks.append(f"[{key_for(i)}] {paper.title}" + (f" ({meta})" if meta else "") + f"\n{text}")
+        return "\n\n".join(blocks)
+
+    def messages(self, prompt: str) -> list[dict[str, str]]:
+        return [{"role": "system", "content": prompts.load("system")}, {"role": "user", "content": prompt}]
+
+    def generate_cited(self, run: Run, context: list[tuple[Hit, str]], template: str = "answer",
+                       extra: str = "", allow_refusal: bool = True) -> Stream:
+        """Stream a cited answer over `context`; retry once strictly, then fall back to extractive."""
+        hits = [hit for hit, _ in context]
+        values = {"sources": self.format_sources(context), "question": run.standalone}
+        if template == "answer":
+            values["extra"] = extra
+        citer = StreamingCiter(hits)
+        raw = ""
+        held = True  # hold the first characters back until we know it is not NOT COVERED
+        for delta in self.llm.stream(self.messages(prompts.render(template, **values))):
+            raw += delta
+            if held and (len(raw.strip()) < len(NOT_COVERED) and NOT_COVERED.startswith(raw.strip().upper())):
+                continue
+            if held:
+                held = False
+                if raw.strip().upper().startswith(NOT_COVERED):
+                    break
+                piece = citer.feed(raw)
+            else:
+                piece = citer.feed(delta)
+            if piece:
+                yield piece
+        if allow_refusal and raw.strip().upper().startswith(NOT_COVERED):
+            yield self.refusal(run)
+            return
+        resolved = resolve(raw, hits)
+        extractive = False
+        if not resolved.citations:
+            strict = prompts.render("answer_strict", sources=values["sources"], question=run.standalone)
+            retry = self.llm.complete(self.messages(strict))
+            if allow_refusal and retry.strip().upper().startswith(NOT_COVERED):
+                yield self.refusal(run)
+                return
+            retried = resolve(retry, hits)
+            retried.dropped += resolved.dropped
+            resolved = retried
+        if not resolved.citations:
+            resolved = resolve(self.extractive(run.standalone, hits), hits)
+            extractive = True
+        yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations,
+                     retrieved=run.hits, kind="fact", extractive=extractive, dropped_citations=resolved.dropped,
+                     standalone_question=run.standalone)
+
+    def extractive(self, question: str, hits: list[Hit], sentences: int = 3) -> str:
+        """The sentences of the retrieved abstracts most similar to the question, each with its key."""
+        pool = [(i, s) for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.paper.abstract)]
+        if not pool:
+            return ""
+        vectors = self.retriever.embedder.embed([question] + [s for _, s in pool])
+        scores = vectors[1:] @ vectors[0]
+        best = sorted(np.argsort(-scores)[:sentences])
+        body = " ".join(f"{pool[j][1]} [{key_for(pool[j][0])}]" for j in best)
+        return f"Extractive answer (the most relevant sentences of the sources): {body}"
+
+    def refusal(self, run: Run, reason: str = REFUSAL) -> Answer:
+        related = run.hits[:3]
+        text = reason
+        if related:
+            text += "\n\nRelated, but not covering this:\n" + "\n".join(related_line(h) for h in related)
+        return Answer(question=run.question, answer=text, retrieved=run.hits, refused=True, kind="absent",
+                      standalone_question=run.standalone)

@@ -1,0 +1,35 @@
+"""Which kind of question is this? Rules only; the default is a single-fact answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from assistant.query import QueryFacts
+
+Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
+
+_OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
+                       r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature)))\b", re.I)
+_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from|compared (?:to|with))\s", re.I)
+_SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
+                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of)\b", re.I)
+_LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
+                   r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b", re.I)
+_AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by)\b", re.I)
+
+
+def route(question: str, facts: QueryFacts) -> Kind:
+    if _OVERVIEW.search(question):
+        return "overview"
+    if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I):
+        return "summary"
+    if _COMPARE.search(question):
+        return "compare"
+    if facts.author and _AUTHOR_CUE.search(question):
+        return "author"
+    if _SUMMARY.search(question):
+        return "summary"
+    if _LIST.search(question):
+        return "list"
+    return "fact"

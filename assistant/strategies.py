@@ -1,0 +1,330 @@
+"""One answering strategy per question kind. Each yields text / Progress items and ends with an Answer.
+
+Where the facts are metadata (an author's papers) or the structure is fixed (a comparison table), the
+text is assembled deterministically from the records and only the prose asks the model, so lists are
+complete and every line is cited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import TYPE_CHECKING, Callable, Iterator
+
+import numpy as np
+
+from assistant import prompts
+from assistant.citations import key_for, resolve
+from assistant.names import paper_has_author
+from assistant.records import Answer, Hit, Paper, Progress, normalize_title
+from assistant.render import short_authors
+from assistant.retrieve import SearchFilters
+from assistant.tokens import truncate
+
+if TYPE_CHECKING:
+    from assistant.chain import Chain, Run, Stream
+
+
+# --- fact ---------------------------------------------------------------------------------------------
+def answer_fact(chain: "Chain", run: "Run") -> "Stream":
+    hits = chain.retrieve(run)
+    named = find_named_papers(run.standalone, chain.retriever.papers)
+    if named:  # a paper named in the question goes first, even if retrieval ranked it low
+        hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
+        run.hits = hits
+    verdict = True if named else chain.covered(hits)
+    if verdict is False:
+        yield chain.refusal(run)
+        return
+    yield from chain.generate_cited(run, chain.fit_context(hits))
+
+
+# --- summary of one paper -----------------------------------------------------------------------------
+def answer_summary(chain: "Chain", run: "Run") -> "Stream":
+    named = find_named_papers(run.standalone, chain.retriever.papers)
+    hits = chain.retrieve(run)
+    if named:
+        paper = named[0]
+    elif hits and chain.covered(hits) is not False:
+        paper = hits[0].paper
+    else:
+        yield chain.refusal(run)
+        return
+    hit = next((h for h in hits if h.paper.paper_id == paper.paper_id), Hit(paper=paper, score=1.0))
+    run.hits = [hit] + [h for h in hits if h.paper.paper_id != paper.paper_id]
+    prompt = prompts.render("summary", title=paper.title, abstract=truncate(paper.abstract, 700),
+                            question=run.standalone)
+    raw = "".join(chain.llm.stream(chain.messages(prompt)))
+    resolved = resolve(raw, [hit])
+    text = resolved.text
+    if not resolved.citations:  # the whole summary comes from this one abstract: cite it
+        text = text.rstrip() + " [1]" if text.strip() else chain.extractive(run.standalone, [hit]).replace("[S1]", "[1]")
+        resolved = resolve(text.replace("[1]", "[S1]"), [hit])
+    heading = f"**{paper.title}**" + (f" ({short_authors(paper.authors)})" if paper.authors else "")
+    body = f"{heading}\n\n{resolved.text}"
+    yield body
+    yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
+                 kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+# --- "which papers ..." lists -------------------------------------------------------------------------
+def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Iterator[Progress | list[Hit]]:
+    """Ask the model, a batch at a time, which candidates are really about the request."""
+    size = chain.settings.answer.judge_batch
+    kept: list[Hit] = []
+    for start in range(0, len(hits), size):
+        batch = hits[start:start + size]
+        yield Progress(message="Judging relevance", done=start, total=len(hits))
+        lines = "\n".join(
+            f"{i}. {h.paper.title} — {truncate(h.passage or h.paper.abstract, 45)}" for i, h in enumerate(batch, 1))
+        reply = chain.llm.complete(chain.messages(prompts.render("judge", question=request, papers=lines)),
+                                   max_tokens=40)
+        chosen = {int(n) for n in re.findall(r"\d+", reply) if 1 <= int(n) <= len(batch)}
+        kept += [h for i, h in enumerate(batch, 1) if i in chosen]
+    yield Progress(message="Judging relevance", done=len(hits), total=len(hits))
+    yield kept
+
+
+def best_sentence(chain: "Chain", request: str, paper: Paper) -> str:
+    sentences = _sentences(paper.abstract) or [truncate(paper.abstract, 60)]
+    vectors = chain.retriever.embedder.embed([request] + sentences)
+    return sentences[int(np.argmax(vectors[1:] @ vectors[0]))]
+
+
+def answer_list(chain: "Chain", run: "Run") -> "Stream":
+    topic = chain.retriever.read(run.standalone).topic or run.standalone
+    pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
+    if chain.covered(pool[:5]) is False:
+        yield chain.refusal(run)
+        return
+    kept: list[Hit] = []
+    for item in judge_relevance(chain, run.standalone, pool):
+        if isinstance(item, Progress):
+            yield item
+        else:
+            kept = item
+    if not kept:
+        yield chain.refusal(run)
+        return
+    lines = [f"- **{h.paper.title}**: {best_sentence(chain, topic, h.paper)} [S{i + 1}]" for i, h in enumerate(kept)]
+    raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines)
+    resolved = resolve(raw, kept)
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="list", standalone_question=run.standalone)
+
+
+# --- papers by an author ------------------------------------------------------------------------------
+def answer_author(chain: "Chain", run: "Run") -> "Stream":
+    facts = chain.retriever.read(run.standalone)
+    author = facts.author or ""
+    filters = SearchFilters(author=author, year_from=facts.year_from, year_to=facts.year_to)
+    papers = chain.retriever.papers_by(filters)
+    topic = _topic_words(facts.topic)
+    if topic and papers:  # "LLM papers by X": keep the author's papers that match the topic
+        ranked = chain.retriever.search(" ".join(topic), k=len(papers), filters=filters, read_metadata=False)
+        papers = [h.paper for h in ranked if (h.dense_similarity or 0) >= chain.settings.answer.min_relevance
+                  or h.bm25_score]
+    run.hits = [Hit(paper=p, score=1.0) for p in papers]
+    without = sum(1 for p in chain.retriever.papers.values() if not p.authors)
+    note = (f"\n\nNote: {without} papers in the corpus come from sources without author data, so they cannot "
+            f"be attributed to anyone." if without else "")
+    if not papers:
+        yield chain.refusal(run, reason=f"The corpus has no papers by {author}" + (" on that topic." if topic else ".") + note)
+        return
+    lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_first_sentence(p.abstract)} [S{i + 1}]"
+             for i, p in enumerate(papers)]
+    who = next((a for a in papers[0].authors if paper_has_author(author, [a])), author)
+    raw = f"The corpus has {len(papers)} paper{'s' if len(papers) != 1 else ''} by {who}:\n" + "\n".join(lines) + note
+    resolved = resolve(raw, run.hits)
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="author", standalone_question=run.standalone)
+
+
+# --- cited overview -----------------------------------------------------------------------------------
+def answer_overview(chain: "Chain", run: "Run") -> "Stream":
+    topic = _overview_topic(run.standalone)
+    pool = chain.retrieve(run, text=topic, k=min(chain.settings.answer.list_pool, 20))
+    if chain.covered(pool[:5]) is False:
+        yield chain.refusal(run)
+        return
+    kept: list[Hit] = []
+    for item in judge_relevance(chain, f"papers about {topic}", pool):
+        if isinstance(item, Progress):
+            yield item
+        else:
+            kept = item
+    kept = (kept or pool[:5])[:chain.settings.answer.overview_papers]
+    themes = group_into_themes(chain, kept)
+    sections: list[str] = []
+    for number, (name, members) in enumerate(themes, start=1):
+        yield Progress(message=f"Writing section {number} of {len(themes)}: {name}", done=number - 1, total=len(themes))
+        context = [(h, truncate(h.passage or h.paper.abstract, 90)) for h in members]
+        prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
+        local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
+        sections.append(f"## {name}\n\n{local}")
+    listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
+    intro = f"This overview of {topic} draws on {len(kept)} papers of the corpus: {listing}."
+    gaps = ("## Open questions\n\nThe papers above leave open how their results carry over beyond the settings they "
+            "test; each abstract reports results only on its own benchmarks [G0].")
+    raw = "\n\n".join([intro] + sections + [gaps])
+    text, citations = _renumber_global(raw, kept)
+    yield text
+    yield Answer(question=run.question, answer=text, citations=citations, retrieved=run.hits, kind="overview",
+                 standalone_question=run.standalone)
+
+
+def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members: list[Hit], kept: list[Hit]) -> str:
+    """A paragraph citing its theme's local keys S1..Sn, rewritten to overview-wide keys G<i> of `kept`."""
+    raw = chain.llm.complete(chain.messages(prompt), max_tokens=220)
+    cited = {int(m) for m in re.findall(r"S\s*(\d+)", raw, re.I)}
+    if not any(1 <= c <= len(members) for c in cited):
+        raw = chain.extractive(topic, members, sentences=2)
+
+    def to_global(match: re.Match[str]) -> str:
+        local = int(match.group(1)) - 1
+        return f"G{kept.index(members[local])}" if 0 <= local < len(members) else "G998"
+
+    return re.sub(r"S\s*(\d+)", to_global, raw, flags=re.I)
+
+
+def group_into_themes(chain: "Chain", hits: list[Hit], most: int = 3) -> list[tuple[str, list[Hit]]]:
+    """Greedy clustering of the papers' title vectors; a theme is named by its members' shared title words."""
+    if len(hits) <= 3:
+        return [(_theme_name(hits), hits)]
+    vectors = chain.retriever.embedder.embed([h.paper.title + ". " + h.paper.abstract[:300] for h in hits])
+    groups: list[list[int]] = []
+    for i in range(len(hits)):
+        best = max(range(len(groups)), key=lambda g: float(vectors[i] @ vectors[groups[g]].mean(axis=0)), default=None)
+        if best is not None and (len(groups) >= most or float(vectors[i] @ vectors[groups[best]].mean(axis=0)) > 0.45):
+            groups[best].append(i)
+        else:
+            groups.append([i])
+    return [(_theme_name([hits[i] for i in g]), [hits[i] for i in g]) for g in groups]
+
+
+def _renumber_global(raw: str, kept: list[Hit]) -> tuple[str, list]:
+    """Overview-wide G<i> keys -> S<i+1> keys -> [n] numbered by first appearance."""
+    text = re.sub(r"\bG(\d+)\b", lambda m: f"S{int(m.group(1)) + 1}", raw)
+    resolved = resolve(text, kept)
+    return resolved.text, resolved.citations
+
+
+# --- comparison of named papers -----------------------------------------------------------------------
+ASPECTS: list[tuple[str, Callable[[str], bool]]] = [
+    ("Problem", lambda s: bool(re.search(r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim)", s, re.I))),
+    ("Approach", lambda s: bool(re.search(r"\b(we (propose|present|introduce|develop)|this (paper|work)|our (method|approach))", s, re.I))),
+    ("Data", lambda s: bool(re.search(r"\b(dataset|benchmark|imagenet|coco|glue|corpus|tasks?|experiments? on)\b", s, re.I))),
+    ("Headline results", lambda s: bool(re.search(r"\d|\b(outperform|state-of-the-art|improv|achiev|faster)", s, re.I))),
+]
+
+
+def answer_compare(chain: "Chain", run: "Run") -> "Stream":
+    named = find_named_papers(run.standalone, chain.retriever.papers, most=3)
+    hits = chain.retrieve(run)
+    if len(named) < 2:  # not two resolvable papers: answer it as an ordinary question
+        yield from answer_fact(chain, run)
+        return
+    run.hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
+    papers = named
+    header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" for i, p in enumerate(papers)) + " |"
+    rows = [header, "|---" * (len(papers) + 1) + "|"]
+    for aspect, test in ASPECTS:
+        cells = []
+        for i, paper in enumerate(papers):
+            sentence = next((s for s in _sentences(paper.abstract) if test(s)), None)
+            cells.append(f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract")
+        rows.append(f"| {aspect} | " + " | ".join(cells) + " |")
+    context = [(Hit(paper=p, score=1.0), truncate(p.abstract, 110)) for p in papers]
+    paragraph = chain.llm.complete(chain.messages(prompts.render("difference", sources=chain.format_sources(context))),
+                                   max_tokens=160)
+    if not re.search(r"S\s*\d", paragraph):
+        paragraph = chain.extractive(run.standalone, [h for h, _ in context], sentences=2)
+    raw = "\n".join(rows) + "\n\n**Key difference.** " + paragraph.strip()
+    resolved = resolve(raw, [h for h, _ in context])
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="compare", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+_STOP = set("a an the of on in for to and or by with from about what which who whose is are was were did does do "
+            "has have had paper papers work works here corpus any all me show list find tell give written wrote "
+            "published publish authored co author coauthored worked their his her this that these those there".split())
+
+
+def _topic_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][\w+-]*", text) if w.lower() not in _STOP and len(w) > 1]
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", text.strip())
+    return [p.strip() for p in parts if len(p.strip()) > 25]
+
+
+def _first_sentence(text: str, most: int = 200) -> str:
+    sentence = (_sentences(text) or [text])[0]
+    return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
+
+
+def _cell(sentence: str, most: int = 220) -> str:
+    sentence = sentence.replace("|", "/")
+    return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
+
+
+def _overview_topic(question: str) -> str:
+    match = re.search(r"(?:overview|review|survey|report|summary)\s+(?:of|on|about)\s+(?:the\s+)?(?:work\s+on\s+)?(.+)", question, re.I)
+    topic = match.group(1) if match else question
+    return re.split(r"[:;]|\s+[-—]\s+", topic)[0].strip(" .?!") or question
+
+
+def _theme_name(hits: list[Hit]) -> str:
+    counts: dict[str, int] = {}
+    for hit in hits:
+        for word in {w.lower() for w in _topic_words(hit.paper.title) if len(w) > 3}:
+            counts[word] = counts.get(word, 0) + 1
+    common = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1][:3]
+    return (" / ".join(common) if common else hits[0].paper.title.split(":")[0][:60]).capitalize()
+
+
+def find_named_papers(question: str, papers: dict[str, Paper], most: int = 3) -> list[Paper]:
+    """Papers the question names by full title, by the name before a colon ('LambdaNetworks'), or by a
+    quoted near-exact title; in the order they appear in the question."""
+    q_norm = f" {normalize_title(question)} "
+    found: list[tuple[int, Paper]] = []
+    quoted = re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question)
+    for paper in papers.values():
+        title_norm = normalize_title(paper.title)
+        name = paper.title.split(":")[0].strip() if ":" in paper.title else ""
+        name_norm = normalize_title(name) if name and len(name) <= 40 else ""
+        position = -1
+        if len(title_norm) > 12 and f" {title_norm} " in q_norm:
+            position = q_norm.index(f" {title_norm} ")
+        elif name_norm and (len(name_norm) >= 4 or name.isupper()) and f" {name_norm} " in q_norm \
+                and (name_norm not in _COMMON_NAMES):
+            position = q_norm.index(f" {name_norm} ")
+        elif any(difflib.SequenceMatcher(None, normalize_title(q), title_norm).ratio() > 0.9 for q in quoted):
+            position = next(q_norm.find(normalize_title(q)) for q in quoted)
+        if position >= 0:
+            found.append((position, paper))
+    found.sort(key=lambda item: item[0])
+    seen: list[Paper] = []
+    for _, paper in found:  # drop a shorter match inside a longer one ("LASP" inside "LASP-2")
+        if paper not in seen:
+            seen.append(paper)
+    return seen[:most]
+
+
+_COMMON_NAMES = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
+                 "large language models", "diffusion models", "graph neural networks"}
+
+
+STRATEGIES: dict[str, Callable[["Chain", "Run"], "Stream"]] = {
+    "fact": answer_fact,
+    "summary": answer_summary,
+    "list": answer_list,
+    "author": answer_author,
+    "overview": answer_overview,
+    "compare": answer_compare,
+}
