@@ -17,7 +17,8 @@ import numpy as np
 from assistant import prompts
 from assistant.citations import StreamingCiter, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
-from assistant.records import Answer, Hit, Progress
+from assistant.named import NameIndex
+from assistant.records import Answer, Hit, Paper, Progress
 from assistant.render import related_line, short_authors
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.route import route
@@ -55,6 +56,13 @@ class Chain:
         self.settings = settings
         self.retriever = retriever
         self.llm = llm
+        self._names: NameIndex | None = None
+
+    def named_papers(self, question: str, most: int = 3) -> list[Paper]:
+        """Papers the question names by title, system name or defined acronym (see assistant.named)."""
+        if self._names is None or self._names.papers is not self.retriever.papers:
+            self._names = NameIndex(self.retriever.papers)
+        return self._names.find(question, most)
 
     # --- entry points --------------------------------------------------------------------------------
     def ask(self, question: str, *, history: list[dict[str, str]] | None = None, k: int | None = None,
@@ -186,7 +194,7 @@ class Chain:
                      retrieved=run.hits, kind="fact", extractive=extractive, dropped_citations=resolved.dropped,
                      standalone_question=run.standalone)
 
-    def extractive(self, question: str, hits: list[Hit], sentences: int = 3) -> str:
+    def extractive(self, question: str, hits: list[Hit], sentences: int = 3, labelled: bool = True) -> str:
         """The sentences of the retrieved abstracts most similar to the question, each with its key."""
         pool = [(i, s) for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.paper.abstract)]
         if not pool:
@@ -195,7 +203,7 @@ class Chain:
         scores = vectors[1:] @ vectors[0]
         best = sorted(np.argsort(-scores)[:sentences])
         body = " ".join(f"{pool[j][1]} [{key_for(pool[j][0])}]" for j in best)
-        return f"Extractive answer (the most relevant sentences of the sources): {body}"
+        return f"Extractive answer (the most relevant sentences of the sources): {body}" if labelled else body
 
     def refusal(self, run: Run, reason: str = REFUSAL) -> Answer:
         related = run.hits[:3]

@@ -7,11 +7,32 @@ from dataclasses import dataclass, field
 
 from assistant.records import Citation, Hit
 
-# A bracket or parenthesis group holding one or more keys: [S1], [s2, S3], (S4; S5), [S1][S2], [1].
-_GROUP = re.compile(r"[\[(【]\s*((?:S\s*)?\d{1,3}(?:\s*(?:,|;|and|&)\s*(?:S\s*)?\d{1,3})*)\s*[\])】]", re.I)
+_SEP = r"\s*(?:,|;|and|&|-|–)\s*"
+# A square-bracket group of one or more keys, S prefix optional: [S1], [s2, S3], [S1; S2], [S1-S3], [1], 【S1】.
+_SQUARE = rf"[\[【]\s*((?:S\s*)?\d{{1,3}}(?:{_SEP}(?:S\s*)?\d{{1,3}})*)\s*[\]】]"
+# A parenthesised group needs the S prefix: (S4; S5). "(1) ... (2) ..." is an enumeration, not a citation.
+_PAREN = rf"\(\s*(S\s*\d{{1,3}}(?:{_SEP}S\s*\d{{1,3}})*)\s*\)"
+# A bare key outside brackets: "as S2 shows" (only with the S prefix, never a plain number).
+_BARE = r"(?<![\w\[])(?-i:S)(\d{1,3})(?![\w\]])"
+# One pass over all three forms, so markers are numbered in the order they appear in the text.
+_MARKER = re.compile(rf"{_SQUARE}|{_PAREN}|{_BARE}", re.I)
 _KEY = re.compile(r"(?:S\s*)?(\d{1,3})", re.I)
-# Bare keys outside brackets: "as S2 shows" (only with the S prefix, never a plain number).
-_BARE = re.compile(r"(?<![\w\[])S(\d{1,3})(?![\w\]])")
+_RANGE = re.compile(r"(?:S\s*)?(\d{1,3})\s*[-–]\s*(?:S\s*)?(\d{1,3})", re.I)
+_NAME = re.compile(r"(?<![\w-])S\d{1,3}(?![\w-])")  # "S4", "S5": names of models, as the sources write them
+_REPEAT = re.compile(r"(\[\d+\])(?:[ \t]*\1)+")
+
+
+def _keys(group: str) -> list[str]:
+    """Key numbers of a group in order, ranges expanded: "S1-S3, S5" -> 1, 2, 3, 5."""
+    group = _RANGE.sub(lambda m: ",".join(str(i) for i in range(int(m.group(1)), int(m.group(2)) + 1))
+                       if 0 <= int(m.group(2)) - int(m.group(1)) <= 10 else m.group(0), group)
+    return _KEY.findall(group)
+
+
+def _names_in(context: list[Hit]) -> set[str]:
+    """S<n> tokens the sources themselves use ("the S4 model"): copied into prose they are names, not keys."""
+    return {name.upper() for hit in context
+            for text in (hit.paper.title, hit.paper.abstract, hit.passage or "") for name in _NAME.findall(text)}
 
 
 def key_for(index: int) -> str:
@@ -50,8 +71,19 @@ def resolve(raw: str, context: list[Hit]) -> Resolved:
                 out.append(n)
         return "".join(f"[{n}]" for n in out)
 
-    text = _GROUP.sub(lambda m: number(_KEY.findall(m.group(1))), raw)
-    text = _BARE.sub(lambda m: number([m.group(1)]), text)
+    names = _names_in(context)
+
+    def replace(match: re.Match[str]) -> str:
+        square, paren, bare = match.groups()
+        if square is not None:
+            return number(_keys(square))
+        if paren is not None:  # "(S4)" copied from a source that names the S4 model is text
+            keys = _keys(paren)
+            return match.group(0) if any(f"S{int(k)}" in names for k in keys) else number(keys)
+        # a bare "S4" that the sources use as a name is text, not a key
+        return match.group(0) if f"S{int(bare)}" in names else number([bare])
+
+    text = _REPEAT.sub(r"\1", _MARKER.sub(replace, raw))
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
     citations = [
         Citation(n=n, paper_id=context[i].paper.paper_id, title=context[i].paper.title,

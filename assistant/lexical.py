@@ -78,10 +78,10 @@ class LexicalIndex:
         try:
             meta = json.loads(manifest.read_text())
             model = bm25s.BM25.load(str(directory / "model")) if meta["paper_ids"] else bm25s.BM25()
-        except (OSError, ValueError, KeyError) as exc:
+            return cls(list(meta["paper_ids"]), model, str(meta["fingerprint"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # TypeError: a manifest that is not an object
             log.info("BM25 index at %s unusable (%s); it will be rebuilt", directory, exc)
             return None
-        return cls(meta["paper_ids"], model, meta["fingerprint"])
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(paper_id, score) best first; only papers in `allowed` when given."""

@@ -228,7 +228,7 @@ class LocalServer:
     def _answers(port: int) -> bool:
         """The server is up. Uses /openapi.json because /v1/models waits while an answer is generated."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as reply:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=10) as reply:
                 return reply.status == 200
         except (OSError, urllib.error.URLError):
             return False

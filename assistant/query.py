@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from assistant.names import name_matches, name_tokens
 
@@ -61,13 +62,18 @@ class AuthorIndex:
         return bool(matched)
 
 
+def _plausible_years(match: re.Match[str]) -> bool:
+    """Publication years only: '2048 tokens' or 'batch size 2040' is not a year."""
+    return all(int(year) <= date.today().year + 1 for year in match.groups() if year)
+
+
 def read_years(question: str) -> tuple[int | None, int | None, str]:
     """(from, to, question without the year phrase)."""
     for pattern, pick in ((_BETWEEN, lambda m: (int(m.group(1)), int(m.group(2)))),
                           (_SINCE, lambda m: (int(m.group(1)), None)),
                           (_BEFORE, lambda m: (None, int(m.group(1)))),
                           (_IN_YEAR, lambda m: (int(m.group(1)), int(m.group(1))))):
-        match = pattern.search(question)
+        match = next((m for m in pattern.finditer(question) if _plausible_years(m)), None)
         if match:
             start, end = pick(match)
             return start, end, (question[:match.start()] + question[match.end():]).strip()

@@ -11,7 +11,11 @@ Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature)))\b", re.I)
-_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from|compared (?:to|with))\s", re.I)
+_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s", re.I)
+# "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
+# ("How much faster is Mamba compared to Transformers?", "What speedup does X report compared with Y?").
+_COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
+_FACT_OPENING = re.compile(r"^\s*(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
                       r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of)\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
@@ -24,7 +28,7 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "overview"
     if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I):
         return "summary"
-    if _COMPARE.search(question):
+    if _COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)):
         return "compare"
     if facts.author and _AUTHOR_CUE.search(question):
         return "author"

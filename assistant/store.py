@@ -139,10 +139,9 @@ class ChromaStore:
         return [doc for _, doc in pairs]
 
     def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[ChunkMatch]:
-        total = self.chunk_count()
-        if total == 0:
-            return []
-        result = self._chunks.query(query_embeddings=[vector.tolist()], n_results=min(n, total), where=where,
+        # No count() first: Chroma returns at most the chunks there are (none when empty), and a count costs
+        # as much as the query itself (an extra round trip in server mode; see benchmarks/RESULTS.md).
+        result = self._chunks.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
                                     include=["metadatas", "documents", "distances"])
         return [
             ChunkMatch(paper_id=m["paper_id"], chunk_id=i, body=d, similarity=1.0 - float(dist))

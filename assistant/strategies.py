@@ -7,16 +7,15 @@ complete and every line is cited.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
 from assistant import prompts
-from assistant.citations import key_for, resolve
+from assistant.citations import StreamingCiter, key_for, resolve
 from assistant.names import paper_has_author
-from assistant.records import Answer, Hit, Paper, Progress, normalize_title
+from assistant.records import Answer, Hit, Paper, Progress
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 # --- fact ---------------------------------------------------------------------------------------------
 def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     hits = chain.retrieve(run)
-    named = find_named_papers(run.standalone, chain.retriever.papers)
+    named = chain.named_papers(run.standalone)
     if named:  # a paper named in the question goes first, even if retrieval ranked it low
         hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
         run.hits = hits
@@ -41,7 +40,7 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
 
 # --- summary of one paper -----------------------------------------------------------------------------
 def answer_summary(chain: "Chain", run: "Run") -> "Stream":
-    named = find_named_papers(run.standalone, chain.retriever.papers)
+    named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
     if named:
         paper = named[0]
@@ -54,34 +53,45 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     run.hits = [hit] + [h for h in hits if h.paper.paper_id != paper.paper_id]
     prompt = prompts.render("summary", title=paper.title, abstract=truncate(paper.abstract, 700),
                             question=run.standalone)
-    raw = "".join(chain.llm.stream(chain.messages(prompt)))
+    heading = f"**{paper.title}**" + (f" ({short_authors(paper.authors)})" if paper.authors else "") + "\n\n"
+    yield heading
+    citer = StreamingCiter([hit])
+    raw = ""
+    for delta in chain.llm.stream(chain.messages(prompt)):
+        raw += delta
+        piece = citer.feed(delta)
+        if piece:
+            yield piece
+    if not re.search(r"S\s*1\b|\[1\]", raw):  # the whole summary comes from this one abstract: cite it
+        raw = raw.rstrip() + " [S1]" if raw.strip() else chain.extractive(run.standalone, [hit])
     resolved = resolve(raw, [hit])
-    text = resolved.text
-    if not resolved.citations:  # the whole summary comes from this one abstract: cite it
-        text = text.rstrip() + " [1]" if text.strip() else chain.extractive(run.standalone, [hit]).replace("[S1]", "[1]")
-        resolved = resolve(text.replace("[1]", "[S1]"), [hit])
-    heading = f"**{paper.title}**" + (f" ({short_authors(paper.authors)})" if paper.authors else "")
-    body = f"{heading}\n\n{resolved.text}"
-    yield body
+    body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
                  kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------
 def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Iterator[Progress | list[Hit]]:
-    """Ask the model, a batch at a time, which candidates are really about the request."""
-    size = chain.settings.answer.judge_batch
+    """Per-candidate relevance, PaperQA-style: retrieval evidence first, then a one-word model verdict.
+
+    Candidates with weak retrieval evidence are dropped without asking; each remaining one gets a short
+    yes/no prompt (request first, so llama.cpp reuses the cached prefix between candidates). A "yes" is
+    kept only when the dense similarity also clears `list_min_similarity` or BM25 found it strongly:
+    the small local model says "yes" too readily to be trusted alone.
+    """
+    cfg = chain.settings.answer
+    pool = [h for h in hits if (h.dense_similarity or 0.0) >= cfg.min_relevance - 0.05
+            or (h.bm25_score or 0.0) >= cfg.covered_bm25]
     kept: list[Hit] = []
-    for start in range(0, len(hits), size):
-        batch = hits[start:start + size]
-        yield Progress(message="Judging relevance", done=start, total=len(hits))
-        lines = "\n".join(
-            f"{i}. {h.paper.title} — {truncate(h.passage or h.paper.abstract, 45)}" for i, h in enumerate(batch, 1))
-        reply = chain.llm.complete(chain.messages(prompts.render("judge", question=request, papers=lines)),
-                                   max_tokens=40)
-        chosen = {int(n) for n in re.findall(r"\d+", reply) if 1 <= int(n) <= len(batch)}
-        kept += [h for i, h in enumerate(batch, 1) if i in chosen]
-    yield Progress(message="Judging relevance", done=len(hits), total=len(hits))
+    for done, hit in enumerate(pool):
+        yield Progress(message="Judging relevance", done=done, total=len(pool))
+        prompt = prompts.render("judge", question=request, title=hit.paper.title,
+                                excerpt=truncate(hit.passage or hit.paper.abstract, 70))
+        verdict = chain.llm.complete(chain.messages(prompt), max_tokens=2).strip().lower()
+        strong = (hit.dense_similarity or 0.0) >= cfg.list_min_similarity or (hit.bm25_score or 0.0) >= cfg.covered_bm25
+        if verdict.startswith("yes") and strong:
+            kept.append(hit)
+    yield Progress(message="Judging relevance", done=len(pool), total=len(pool))
     yield kept
 
 
@@ -157,6 +167,9 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
             kept = item
     kept = (kept or pool[:5])[:chain.settings.answer.overview_papers]
     themes = group_into_themes(chain, kept)
+    listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
+    intro = f"This overview of {topic} draws on {len(kept)} papers of the corpus: {listing}."
+    yield _renumber_global(intro, kept)[0]  # the intro cites every paper in order, fixing [n] = G + 1
     sections: list[str] = []
     for number, (name, members) in enumerate(themes, start=1):
         yield Progress(message=f"Writing section {number} of {len(themes)}: {name}", done=number - 1, total=len(themes))
@@ -164,13 +177,11 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
         prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
         local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
         sections.append(f"## {name}\n\n{local}")
-    listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
-    intro = f"This overview of {topic} draws on {len(kept)} papers of the corpus: {listing}."
+        yield "\n\n" + _renumber_global(sections[-1], kept, renumber=False)
     gaps = ("## Open questions\n\nThe papers above leave open how their results carry over beyond the settings they "
             "test; each abstract reports results only on its own benchmarks [G0].")
     raw = "\n\n".join([intro] + sections + [gaps])
     text, citations = _renumber_global(raw, kept)
-    yield text
     yield Answer(question=run.question, answer=text, citations=citations, retrieved=run.hits, kind="overview",
                  standalone_question=run.standalone)
 
@@ -180,7 +191,7 @@ def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members:
     raw = chain.llm.complete(chain.messages(prompt), max_tokens=220)
     cited = {int(m) for m in re.findall(r"S\s*(\d+)", raw, re.I)}
     if not any(1 <= c <= len(members) for c in cited):
-        raw = chain.extractive(topic, members, sentences=2)
+        raw = chain.extractive(topic, members, sentences=2, labelled=False)
 
     def to_global(match: re.Match[str]) -> str:
         local = int(match.group(1)) - 1
@@ -204,9 +215,12 @@ def group_into_themes(chain: "Chain", hits: list[Hit], most: int = 3) -> list[tu
     return [(_theme_name([hits[i] for i in g]), [hits[i] for i in g]) for g in groups]
 
 
-def _renumber_global(raw: str, kept: list[Hit]) -> tuple[str, list]:
-    """Overview-wide G<i> keys -> S<i+1> keys -> [n] numbered by first appearance."""
+def _renumber_global(raw: str, kept: list[Hit], renumber: bool = True) -> tuple[str, list]:
+    """Overview-wide G<i> keys -> S<i+1> keys -> [n]. With renumber=False, [n] = i + 1 directly (what the
+    intro, which cites every paper in order, makes true for the whole overview)."""
     text = re.sub(r"\bG(\d+)\b", lambda m: f"S{int(m.group(1)) + 1}", raw)
+    if not renumber:
+        return re.sub(r"\[S(\d+)\]", lambda m: f"[{m.group(1)}]" if int(m.group(1)) <= len(kept) else "", text), []
     resolved = resolve(text, kept)
     return resolved.text, resolved.citations
 
@@ -221,7 +235,7 @@ ASPECTS: list[tuple[str, Callable[[str], bool]]] = [
 
 
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":
-    named = find_named_papers(run.standalone, chain.retriever.papers, most=3)
+    named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
     if len(named) < 2:  # not two resolvable papers: answer it as an ordinary question
         yield from answer_fact(chain, run)
@@ -240,7 +254,7 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     paragraph = chain.llm.complete(chain.messages(prompts.render("difference", sources=chain.format_sources(context))),
                                    max_tokens=160)
     if not re.search(r"S\s*\d", paragraph):
-        paragraph = chain.extractive(run.standalone, [h for h, _ in context], sentences=2)
+        paragraph = chain.extractive(run.standalone, [h for h, _ in context], sentences=2, labelled=False)
     raw = "\n".join(rows) + "\n\n**Key difference.** " + paragraph.strip()
     resolved = resolve(raw, [h for h, _ in context])
     yield resolved.text
@@ -251,7 +265,8 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
 # --- helpers ------------------------------------------------------------------------------------------
 _STOP = set("a an the of on in for to and or by with from about what which who whose is are was were did does do "
             "has have had paper papers work works here corpus any all me show list find tell give written wrote "
-            "published publish authored co author coauthored worked their his her this that these those there".split())
+            "published publish authored co author coauthored worked their his her this that these those there according "
+            "corpus collection library index database".split())
 
 
 def _topic_words(text: str) -> list[str]:
@@ -286,38 +301,6 @@ def _theme_name(hits: list[Hit]) -> str:
             counts[word] = counts.get(word, 0) + 1
     common = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1][:3]
     return (" / ".join(common) if common else hits[0].paper.title.split(":")[0][:60]).capitalize()
-
-
-def find_named_papers(question: str, papers: dict[str, Paper], most: int = 3) -> list[Paper]:
-    """Papers the question names by full title, by the name before a colon ('LambdaNetworks'), or by a
-    quoted near-exact title; in the order they appear in the question."""
-    q_norm = f" {normalize_title(question)} "
-    found: list[tuple[int, Paper]] = []
-    quoted = re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question)
-    for paper in papers.values():
-        title_norm = normalize_title(paper.title)
-        name = paper.title.split(":")[0].strip() if ":" in paper.title else ""
-        name_norm = normalize_title(name) if name and len(name) <= 40 else ""
-        position = -1
-        if len(title_norm) > 12 and f" {title_norm} " in q_norm:
-            position = q_norm.index(f" {title_norm} ")
-        elif name_norm and (len(name_norm) >= 4 or name.isupper()) and f" {name_norm} " in q_norm \
-                and (name_norm not in _COMMON_NAMES):
-            position = q_norm.index(f" {name_norm} ")
-        elif any(difflib.SequenceMatcher(None, normalize_title(q), title_norm).ratio() > 0.9 for q in quoted):
-            position = next(q_norm.find(normalize_title(q)) for q in quoted)
-        if position >= 0:
-            found.append((position, paper))
-    found.sort(key=lambda item: item[0])
-    seen: list[Paper] = []
-    for _, paper in found:  # drop a shorter match inside a longer one ("LASP" inside "LASP-2")
-        if paper not in seen:
-            seen.append(paper)
-    return seen[:most]
-
-
-_COMMON_NAMES = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
-                 "large language models", "diffusion models", "graph neural networks"}
 
 
 STRATEGIES: dict[str, Callable[["Chain", "Run"], "Stream"]] = {

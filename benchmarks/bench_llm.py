@@ -6,13 +6,14 @@ llama.cpp's own figures (the `llama_perf_context_print` lines the server writes 
 request). Configurations: n_threads 1 and 2; and --cache off/on for a conversation that reuses the
 system prompt and the excerpts.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_llm.py
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_llm.py [--gguf OTHER.gguf] [--out FILE.md]
 
-Writes benchmarks/llm_results.md. Takes about 5-10 minutes on 2 cores.
+Appends a run to benchmarks/llm_results.md. Takes about 5-10 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -62,6 +63,7 @@ class Measure:
     client_gen_tps: float
     llama_gen_tps: float
     cache_hit: bool
+    load1: float  # 1-minute load average when the request ended: other jobs share these 2 cores
 
 
 COLD = Step("RAG prompt A, cold", "A", "Summarise what each excerpt proposes, one sentence per excerpt, citing it.", 200)
@@ -76,6 +78,22 @@ CONFIGS = [  # (label, threads, prompt cache, steps)
     ("threads=1, cache on", 1, True, CONVERSATION),
     ("threads=2, cache off", 2, False, [COLD]),
 ]
+
+
+HEADER = """## Local chat model (llama.cpp server)
+
+Model {model}, n_ctx 4096, temperature 0, max_tokens 200 for the cold prompt and 32 for the others, streamed
+through `ChatClient`; {cores} CPU cores ({cpu}). Each run of `benchmarks/bench_llm.py` appends a section.
+
+Client figures: prompt tok/s = evaluated prompt tokens / TTFT (includes HTTP, chat templating and the first
+sampling step); gen tok/s = (deltas - 1) / time from first to last delta. llama.cpp figures come from the
+server's own `llama_perf_context_print` lines for the same request. `prompt tok (evaluated)`: the whole prompt
+and the part llama.cpp had to evaluate, the rest being reused from its KV cache (the previous request's prefix)
+or, with `--cache`, restored from the RAM prompt cache ("cache hit"). With the cache on, total time includes
+saving the state after each answer. `load avg`: 1-minute load average at the end of the request (other jobs
+share the machine).
+
+"""
 
 
 def excerpts(files: list[Path], budget: int, count_tokens) -> str:
@@ -142,30 +160,35 @@ def run_step(client: ChatClient, server: LocalServer, config: str, step: Step, c
         client_gen_tps=(deltas - 1) / (last - first) if deltas > 1 and last > first else 0.0,
         llama_gen_tps=figures["e_n"] / figures["e_ms"] * 1000 if figures.get("e_ms") else 0.0,
         cache_hit=bool(figures["cache_hit"]),
+        load1=os.getloadavg()[0],
     )
 
 
 def table(rows: list[Measure], loads: dict[str, float]) -> str:
     header = (
         "| config | request | prompt tok (evaluated) | TTFT s | total s | deltas "
-        "| prompt tok/s client / llama.cpp | gen tok/s client / llama.cpp |\n"
-        "|---|---|---|---|---|---|---|---|\n"
+        "| prompt tok/s client / llama.cpp | gen tok/s client / llama.cpp | load avg |\n"
+        "|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = [
-        f"| {m.config} (load {loads[m.config]:.1f} s) | {m.step}{' (cache hit)' if m.cache_hit else ''} "
+        f"| {m.config} (server start {loads[m.config]:.1f} s) | {m.step}{' (cache hit)' if m.cache_hit else ''} "
         f"| {m.prompt_tokens} ({m.evaluated}) | {m.ttft_s:.2f} | {m.total_s:.2f} | {m.deltas} "
-        f"| {m.client_prompt_tps:.1f} / {m.llama_prompt_tps:.1f} | {m.client_gen_tps:.1f} / {m.llama_gen_tps:.1f} |"
+        f"| {m.client_prompt_tps:.1f} / {m.llama_prompt_tps:.1f} | {m.client_gen_tps:.1f} / {m.llama_gen_tps:.1f} | {m.load1:.1f} |"
         for m in rows
     ]
     return header + "\n".join(lines) + "\n"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gguf", type=Path, help="benchmark this GGUF instead of the packaged Qwen model")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"markdown file to append to (default {RESULTS})")
+    args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     base = Settings()
-    print(f"assembling/locating the Qwen GGUF under {base.home / 'models'} ...", flush=True)
+    print(f"locating the model (assembling the Qwen GGUF under {base.home / 'models'} if needed) ...", flush=True)
     started = time.perf_counter()
-    gguf = LocalServer(base).model_path()
+    gguf = args.gguf.resolve() if args.gguf else LocalServer(base).model_path()
     print(f"  {gguf} ({time.perf_counter() - started:.1f} s)", flush=True)
 
     from llama_cpp import Llama  # tokenizer only, to size the excerpts
@@ -203,23 +226,16 @@ def main() -> None:
         LocalServer(Settings(home=BENCH_HOME)).stop()
     load_after = os.getloadavg()
 
-    report = (
-        "## Local chat model (llama.cpp server)\n\n"
-        f"Model {gguf.name}, n_ctx 4096, temperature 0, streamed through `ChatClient`; "
-        f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-        f"load average {load_before[0]:.2f} before / {load_after[0]:.2f} after. "
-        f"Run {time.strftime('%Y-%m-%d %H:%M')} with `benchmarks/bench_llm.py`.\n\n"
-        + table(rows, loads)
-        + "\nClient figures: prompt tok/s = evaluated prompt tokens / TTFT (includes HTTP, chat templating and the "
-        "first sampling step); gen tok/s = (deltas - 1) / time from first to last delta. llama.cpp figures come from "
-        "the server's own `llama_perf_context_print` lines for the same request. `prompt tok (evaluated)`: the whole "
-        "prompt and the part llama.cpp had to evaluate, the rest being reused from its KV cache (the previous "
-        "request's prefix) or, with `--cache`, restored from the RAM prompt cache. Total time with the cache on "
-        "includes saving the state after each answer.\n"
+    run = (
+        f"### Run {time.strftime('%Y-%m-%d %H:%M')}\n\n"
+        f"Load average {load_before[0]:.2f} before / {load_after[0]:.2f} after.\n\n" + table(rows, loads) + "\n"
     )
-    RESULTS.write_text(report, encoding="utf-8")
-    print("\n" + report)
-    print(f"written to {RESULTS}")
+    if not args.out.exists():
+        args.out.write_text(HEADER.format(model=gguf.name, cores=os.cpu_count(), cpu=platform.machine()), encoding="utf-8")
+    with open(args.out, "a", encoding="utf-8") as out:
+        out.write(run)
+    print("\n" + run)
+    print(f"appended to {args.out}")
 
 
 if __name__ == "__main__":

@@ -149,12 +149,19 @@ def detect_format(path: Path, text: str) -> str:
     return "daily" if blank_ratio > 0.3 else "alternating"
 
 
+def _is_bare_prefixed_chrome(line: str) -> bool:
+    """'Subscribe!' or 'Get trending papers in your email inbox daily': chrome with no title glued on.
+    'Subscriber Churn Prediction ...' is a title: there the prefix is only the start of its first word."""
+    return any(line.startswith(prefix) and not line[len(prefix):len(prefix) + 1].islower()
+               for prefix in CHROME_PREFIXES) and strip_glued_chrome(line) == line
+
+
 def _content_lines(text: str) -> list[_Line]:
     """Non-blank, non-chrome lines with their numbers; glued chrome stripped."""
     out = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line or is_chrome(line) or line.startswith(CHROME_PREFIXES) and strip_glued_chrome(line) == line:
+        if not line or is_chrome(line) or _is_bare_prefixed_chrome(line):
             continue
         out.append(_Line(number, strip_glued_chrome(line)))
     return out

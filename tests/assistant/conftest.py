@@ -1,25 +1,11 @@
-"""Shared fixtures for the assistant tests."""
+"""Fixtures for the assistant tests (the environment isolation lives in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No PAPERTRAIL_*/OPENAI_* variables or user config file leak into the tests; never touch the network."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(("PAPERTRAIL_", "OPENAI_")):
-                mp.delenv(name)
-        mp.setenv("PAPERTRAIL_HOME", str(tmp_path_factory.mktemp("papertrail-home")))
-        mp.setenv("HF_HUB_OFFLINE", "1")
-        yield
 
 
 @pytest.fixture(scope="session")

@@ -55,12 +55,18 @@ def settings(tmp_path_factory: pytest.TempPathFactory, smollm2_gguf: Path) -> Se
 
 
 @pytest.fixture(scope="module")
-def server(settings: Settings) -> Iterator[LocalServer]:
+def module_server(settings: Settings) -> Iterator[LocalServer]:
     """One real server for the module, stopped at the end."""
     local = LocalServer(settings)
-    local.ensure_running()
     yield local
     local.stop()
+
+
+@pytest.fixture
+def server(module_server: LocalServer) -> LocalServer:
+    """The module's server, (re)started if a previous test stopped or replaced it: tests run in any order."""
+    module_server.ensure_running()
+    return module_server
 
 
 def test_status_shows_the_running_server(server: LocalServer, settings: Settings, smollm2_gguf: Path) -> None:
@@ -130,7 +136,6 @@ def test_other_configuration_replaces_the_server(server: LocalServer, settings: 
     LocalServer(changed).ensure_running()
     new = LocalServer(changed).status()
     assert new["running"] and new["pid"] != old["pid"] and not alive(old["pid"])
-    LocalServer(settings).ensure_running()  # back to the module's configuration
 
 
 def test_stop_stops_the_process(server: LocalServer, settings: Settings) -> None:

@@ -1,0 +1,65 @@
+"""Find the papers a question names: by full title, by the system name before a colon ('LambdaNetworks'),
+by an acronym the abstract defines ('... Parallelism (LASP)'), or by a quoted near-exact title."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+
+from assistant.records import Paper, normalize_title
+
+# Generic phrases that head many titles and name no single paper.
+_GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
+            "large language models", "diffusion models", "graph neural networks", "survey", "position"}
+_DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
+
+
+class NameIndex:
+    """Normalized name -> papers, keeping only names that point at exactly one paper."""
+
+    def __init__(self, papers: dict[str, Paper]):
+        self.papers = papers
+        names: dict[str, set[str]] = defaultdict(set)
+        for pid, paper in papers.items():
+            for name in self._names_of(paper):
+                names[name].add(pid)
+        self.unique = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
+
+    @staticmethod
+    def _names_of(paper: Paper) -> set[str]:
+        out = {normalize_title(paper.title)}
+        if ":" in paper.title:
+            head = paper.title.split(":")[0].strip()
+            if len(head) <= 40:
+                out.add(normalize_title(head))
+        for acronym in _DEFINED_ACRONYM.findall(paper.abstract[:600]):
+            if len(acronym) >= 3:
+                out.add(normalize_title(acronym))
+        return {n for n in out if n and n not in _GENERIC and (len(n) >= 4 or n.isalnum())}
+
+    def find(self, question: str, most: int = 3) -> list[Paper]:
+        """Named papers in the order the question mentions them; longer names win over names inside them."""
+        q_norm = f" {normalize_title(question)} "
+        spans: list[tuple[int, int, str]] = []
+        for name, pid in self.unique.items():
+            position = q_norm.find(f" {name} ")
+            if position >= 0 and len(name) >= 3:
+                spans.append((position, position + len(name) + 1, pid))
+        for quoted in re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question):
+            wanted = normalize_title(quoted)
+            best = max(self.papers.values(), key=lambda p: difflib.SequenceMatcher(None, wanted, normalize_title(p.title)).ratio(),
+                       default=None)
+            if best and difflib.SequenceMatcher(None, wanted, normalize_title(best.title)).ratio() > 0.85:
+                position = q_norm.find(wanted[:20])
+                spans.append((max(position, 0), max(position, 0) + len(wanted), best.paper_id))
+        spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+        chosen: list[str] = []
+        covered_until = -1
+        for start, end, pid in spans:
+            if start < covered_until and pid not in chosen:
+                continue  # a name inside a longer, already chosen name ("LASP" inside "LASP-2 ...")
+            if pid not in chosen:
+                chosen.append(pid)
+            covered_until = max(covered_until, end)
+        return [self.papers[pid] for pid in chosen[:most]]

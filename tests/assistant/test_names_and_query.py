@@ -1,0 +1,128 @@
+"""Author-name matching and reading authors/years out of a question: exact tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.names import name_matches, name_tokens, paper_has_author
+from assistant.query import AuthorIndex, QueryFacts, read_query, read_years
+
+CATALOG = {"Quoc V Le", "Stephan Günnemann", "François Charton", "Yann LeCun", "Patrick Forré", "Tri Dao",
+           "Albert Gu", "Bernhard Schölkopf", "Sören Becker", "Stéphane d'Ascoli", "Jason D. Lee", "Kangwook Lee"}
+
+
+@pytest.mark.parametrize(("name", "tokens"), [
+    ("Le, Quoc V.", ["quoc", "v", "le"]),
+    ("Quoc V. Le", ["quoc", "v", "le"]),
+    ("François Charton", ["francois", "charton"]),
+    ("Bernhard Schölkopf", ["bernhard", "scholkopf"]),
+    ("Bernhard Schoelkopf", ["bernhard", "scholkopf"]),
+    ("Stephan Günnemann", ["stephan", "gunnemann"]),
+    ("Stephan Guennemann", ["stephan", "gunnemann"]),
+    ("Stéphane d'Ascoli", ["stephane", "d", "ascoli"]),
+    ("Jy-yong Sohn", ["jy", "yong", "sohn"]),
+    ("", []),
+])
+def test_name_tokens(name: str, tokens: list[str]) -> None:
+    assert name_tokens(name) == tokens
+
+
+@pytest.mark.parametrize(("query", "author", "expected"), [
+    ("schoelkopf", "Bernhard Schölkopf", True),
+    ("Schölkopf", "Bernhard Schoelkopf", True),
+    ("SCHÖLKOPF", "Bernhard Schölkopf", True),
+    ("B. Schölkopf", "Bernhard Schölkopf", True),
+    ("Schölkopf, Bernhard", "Bernhard Schölkopf", True),
+    ("Q. Le", "Quoc V Le", True),
+    ("Le, Quoc", "Quoc V Le", True),
+    ("quoc le", "Quoc V. Le", True),
+    ("Quoc V. Le", "Quoc V Le", True),
+    ("Q. V. Le", "Quoc V Le", True),
+    ("Le Quoc", "Quoc V Le", True),  # order does not matter
+    ("X. Le", "Quoc V Le", False),  # initial must match another name part
+    ("Q. Le", "Quoc Le Van", True),
+    ("Le", "Yann LeCun", False),  # whole words only
+    ("lecun", "Yann LeCun", True),
+    ("Y. LeCun", "Yann LeCun", True),
+    ("Francois Charton", "François Charton", True),
+    ("Jason Lee", "Jason D. Lee", True),
+    ("J. Lee", "Kangwook Lee", False),
+    ("Q.", "Quoc V Le", False),  # initials alone name nobody
+    ("", "Quoc V Le", False),
+    ("Quoc Le", "", False),
+    ("Quoc Le Le", "Quoc V Le", False),  # each word is used once
+])
+def test_name_matches(query: str, author: str, expected: bool) -> None:
+    assert name_matches(query, author) is expected
+
+
+def test_paper_has_author() -> None:
+    authors = ["Prajit Ramachandran", "Barret Zoph", "Quoc V. Le"]
+    assert paper_has_author("Q. Le", authors)
+    assert paper_has_author("zoph", authors)
+    assert not paper_has_author("Quoc Zoph", authors)
+    assert not paper_has_author("Q. Le", [])
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("papers since 2020", (2020, None, "papers")),
+    ("papers after 2020 on attention", (2020, None, "papers  on attention")),  # read_query squeezes spaces
+    ("work before 2019", (None, 2019, "work")),
+    ("up to 2019", (None, 2019, "")),
+    ("between 2019 and 2021", (2019, 2021, "")),
+    ("linear attention 2019-2021", (2019, 2021, "linear attention")),
+    ("linear attention 2019 – 2021", (2019, 2021, "linear attention")),
+    ("from 2019 to 2021", (2019, 2021, "from")),
+    ("linear attention in 2023", (2023, 2023, "linear attention in")),
+    ("papers on attention", (None, None, "papers on attention")),
+    ("GPT-3 with 175B parameters", (None, None, "GPT-3 with 175B parameters")),
+    ("a context of 1024 tokens", (None, None, "a context of 1024 tokens")),
+    ("a context of 2048 tokens", (None, None, "a context of 2048 tokens")),  # not a publication year
+    ("batch size 2040 since 2020", (2020, None, "batch size 2040")),
+])
+def test_read_years(question: str, expected: tuple[int | None, int | None, str]) -> None:
+    assert read_years(question) == expected
+
+
+@pytest.fixture(scope="module")
+def index() -> AuthorIndex:
+    return AuthorIndex(CATALOG)
+
+
+@pytest.mark.parametrize(("question", "author"), [
+    ("papers by Quoc Le", "Quoc Le"),
+    ("papers by Q. Le on activations", "Q. Le"),
+    ("What did Le, Quoc write?", "Le, Quoc"),
+    ("Schoelkopf's papers by Bernhard Schoelkopf", "Bernhard Schoelkopf"),
+    ("papers by Schölkopf", "Schölkopf"),
+    ("papers by schoelkopf", "schoelkopf"),
+    ("Schölkopf papers", None),  # a bare surname needs a cue such as 'by'
+    ("work of Charton", "Charton"),
+    ("transformers by Dao and Gu", "Dao"),
+    ("papers by Lee", "Lee"),  # every author it matches has the surname Lee
+    ("papers by Jason", None),  # a bare given name is not a surname
+    ("papers by Stéphane", None),
+    ("papers by Jason Lee", "Jason Lee"),
+    ("papers by Michael Jordan", None),
+    ("linear attention for long sequences", None),
+])
+def test_author_index_find(index: AuthorIndex, question: str, author: str | None) -> None:
+    assert index.find(question) == author
+
+
+@pytest.mark.parametrize(("question", "facts"), [
+    ("papers by Quoc Le on activation functions since 2017",
+     QueryFacts(author="Quoc Le", year_from=2017, year_to=None, topic="papers by on activation functions")),
+    ("Stephan Günnemann's 2023 papers",
+     QueryFacts(author="Stephan Günnemann", year_from=2023, year_to=2023, topic="papers")),
+    ("linear attention between 2019 and 2021",
+     QueryFacts(author=None, year_from=2019, year_to=2021, topic="linear attention")),
+    ("linear attention", QueryFacts(author=None, year_from=None, year_to=None, topic="linear attention")),
+])
+def test_read_query(index: AuthorIndex, question: str, facts: QueryFacts) -> None:
+    assert read_query(question, index) == facts
+
+
+def test_read_query_without_catalog_reads_only_years() -> None:
+    assert read_query("papers by Quoc Le in 2017", None) == QueryFacts(
+        author=None, year_from=2017, year_to=2017, topic="papers by Quoc Le in")

@@ -1,0 +1,202 @@
+"""The chat UI in a real browser (Debian chromium driven by Playwright): a streamed, cited answer; clicking a
+citation reveals the paper in the sources panel; follow-up with memory; escaping; stop; new chat; corpus
+stats and upload. Saves docs/screenshots/{chat,sources,corpus}.png."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def page(ui_server: str):
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium: run `make browser` (as root)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(ui_server)
+        page.wait_for_selector("#pt-question textarea", timeout=60_000)
+        page.page_errors = errors  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def ask(page, question: str) -> None:
+    page.fill("#pt-question textarea", question)
+    page.click("#pt-ask")
+
+
+def last_answer(page):
+    return page.locator('#pt-chat .message.bot [data-testid="bot"]').last
+
+
+def wait_idle(page) -> None:
+    """The answer finished: Ask is back, Stop is gone."""
+    page.wait_for_selector("#pt-ask", state="visible", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_streamed_answer_with_citation_link_reveals_source(page, screenshots_dir: Path) -> None:
+    ask(page, "Summarize the LambdaNetworks paper")
+    # while it works: the Stop button replaces Ask
+    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
+    answer = last_answer(page)
+    answer.locator("a.cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    wait_idle(page)
+    text = answer.inner_text()
+    assert "LambdaNetworks" in text
+    assert "References" in text
+    page.wait_for_selector("#pt-sources .pt-card.pt-cited", timeout=30_000)
+    assert page.locator("#pt-download").is_visible()
+    page.screenshot(path=str(screenshots_dir / "chat.png"))
+
+    link = answer.locator("a.cite").first
+    n = link.get_attribute("data-n")
+    link.click()
+    card = page.locator(f"#pt-sources #src-0-{n}")
+    page.wait_for_selector(f"#pt-sources #src-0-{n}.pt-active", timeout=10_000)
+    assert card.is_visible()
+    card_text = card.inner_text()
+    assert f"cited [{n}]" in card_text
+    assert "LambdaNetworks" in card.locator("h4").inner_text()
+    assert "ui_sample.jsonl" in card_text  # source file
+    assert re.search(r"score \d\.\d{4}", card_text)
+    assert card.locator("mark").count() == 1  # the passage used, highlighted in the abstract
+    assert page.locator("#pt-sources .pt-card").count() >= 2  # every retrieved paper is listed
+    page.wait_for_timeout(600)  # the smooth scroll
+    page.screenshot(path=str(screenshots_dir / "sources.png"))
+
+
+def test_download_is_the_markdown_answer(page, tmp_path: Path) -> None:
+    with page.expect_download() as info:
+        page.click("#pt-download")
+    target = tmp_path / "answer.md"
+    info.value.save_as(target)
+    markdown = target.read_text(encoding="utf-8")
+    assert markdown.startswith("# Summarize the LambdaNetworks paper")
+    assert "## References" in markdown and "LambdaNetworks" in markdown
+
+
+def test_follow_up_keeps_each_answers_sources(page) -> None:
+    ask(page, "What problem does it solve?")
+    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
+    wait_idle(page)
+    assert page.locator('#pt-chat .message.bot [data-testid="bot"]').count() == 2
+    assert not last_answer(page).inner_text().startswith("Error:"), last_answer(page).inner_text()
+    second = page.locator('#pt-sources .pt-turn[data-turn="1"]')
+    second.wait_for(state="visible", timeout=10_000)
+    assert "What problem does it solve?" in second.locator(".pt-turn-head").inner_text()
+    # a citation in the first answer still opens the first answer's sources
+    page.locator('#pt-chat .message.bot [data-testid="bot"]').first.locator("a.cite").first.click()
+    page.wait_for_selector('#pt-sources .pt-turn[data-turn="0"].pt-show', timeout=10_000)
+    assert not second.is_visible()
+
+
+def test_corpus_text_is_escaped(page, hostile_title: str) -> None:
+    page.click("#pt-new")
+    page.locator("#pt-filters").get_by_text("Filters").first.click()  # open the filters accordion
+    page.locator("#pt-k input[type=range]").fill("20")  # retrieve every paper of the sample index
+    page.wait_for_function("() => document.querySelector('#pt-k input[type=number]').value === '20'", timeout=5_000)
+    ask(page, "Which kernels does the Linear Attention Probe use?")
+    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
+    wait_idle(page)
+    section = page.locator('#pt-sources .pt-turn[data-turn="0"]')
+    section.wait_for(state="visible", timeout=10_000)
+    titles = section.locator("h4").all_inner_texts()
+    assert hostile_title in titles, (last_answer(page).inner_text(), titles)  # shown as text, tags and all
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#pt-sources h4 b, #pt-sources script, #pt-chat script, img[onerror]").count() == 0
+    assert "Test <i>Author</i>" in section.inner_text()
+
+
+def test_stop_cancels_and_the_chat_keeps_working(page) -> None:
+    ask(page, "Write a cited overview of activation functions")
+    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
+    # long work shows its progress in the chat while waiting
+    page.wait_for_function(
+        "() => /Judging relevance \\d+\\/\\d+/.test([...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText)",
+        timeout=60_000)
+    page.click("#pt-stop")
+    page.wait_for_selector("#pt-ask", state="visible", timeout=10_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText.includes('Stopped')",
+        timeout=10_000)
+    # New chat clears everything and the next question is answered
+    page.click("#pt-new")
+    page.wait_for_function("() => document.querySelectorAll('#pt-chat [data-testid=\"bot\"]').length === 0",
+                           timeout=10_000)
+    assert "Sources appear here" in page.locator("#pt-sources").inner_text()
+    ask(page, "Summarize the LambdaNetworks paper")
+    last_answer(page).locator("a.cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    wait_idle(page)
+    assert page.locator('#pt-chat .message.bot [data-testid="bot"]').count() == 1
+    assert not page.page_errors, page.page_errors
+
+
+def papers_stat(page) -> int:
+    return int(page.locator("#pt-stats .pt-stat b").first.inner_text())
+
+
+def upload(page, path: Path) -> str:
+    page.locator("#pt-upload input[type=file]").set_input_files(str(path))
+    page.wait_for_selector(f"#pt-upload :text('{path.name}')", timeout=30_000)
+    previous = page.locator("#pt-ingest-status").inner_text()
+    page.click("#pt-add")
+    page.wait_for_function(
+        "prev => { const t = document.querySelector('#pt-ingest-status').innerText.trim();"
+        " return t && t !== prev && (t.startsWith('Added:') || t.startsWith('Not added:')); }",
+        arg=previous, timeout=120_000)
+    # the file box is cleared for the next file
+    page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=10_000)
+    return page.locator("#pt-ingest-status").inner_text()
+
+
+def test_corpus_tab_stats_and_upload(page, tmp_path: Path, screenshots_dir: Path) -> None:
+    page.get_by_role("tab", name="Corpus").click()
+    page.wait_for_selector("#pt-stats .pt-stat", timeout=30_000)
+    before = papers_stat(page)
+    assert before >= 17
+    assert "ui_sample.jsonl" in page.locator("#pt-stats").inner_text()
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    status = upload(page, empty)
+    assert status.startswith("Not added:") and "empty file" in status
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    status = upload(page, binary)
+    assert status.startswith("Not added:") and "binary" in status
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("Caf\xe9 title\n\nAn abstract that is long enough to count as one. ".encode("latin-1") * 5)
+    status = upload(page, latin)
+    assert status.startswith("Not added:") and "UTF-8" in status
+    assert papers_stat(page) == before  # nothing changed
+
+    good = tmp_path / "upload_probe.jsonl"
+    good.write_text(json.dumps({
+        "title": "Upload Probe: Ingesting From The Browser",
+        "abstract": "We describe a paper added through the papertrail chat interface to check that uploads are "
+                    "validated, embedded and indexed, and that the statistics page reflects the change.",
+        "authors": ["Ada Lovelace"], "date": "2024-05-01"}) + "\n", encoding="utf-8")
+    status = upload(page, good)
+    assert status.startswith("Added:") and "1 added" in status, status
+    page.wait_for_function(f"() => document.querySelector('#pt-stats .pt-stat b').innerText.trim() === '{before + 1}'",
+                           timeout=30_000)
+    assert "upload_probe.jsonl" in page.locator("#pt-stats").inner_text()
+    page.screenshot(path=str(screenshots_dir / "corpus.png"), full_page=True)
+    for name in ("chat.png", "sources.png", "corpus.png"):
+        assert (screenshots_dir / name).stat().st_size > 10_000
