@@ -62,8 +62,14 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
         piece = citer.feed(delta)
         if piece:
             yield piece
-    if not re.search(r"S\s*1\b|\[1\]", raw):  # the whole summary comes from this one abstract: cite it
-        raw = raw.rstrip() + " [S1]" if raw.strip() else chain.extractive(run.standalone, [hit])
+    if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120:  # the model said next to nothing: use the abstract
+        picked = aspect_sentences(paper.abstract)
+        raw = "\n".join(f"{name}: {text} [S1]" for name, text in
+                        (("Problem", picked["Problem"]), ("Method", picked["Approach"]), ("Results", picked["Headline results"]))
+                        if text)
+        yield "\n\n(The model's summary was too short; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
+    elif not re.search(r"S\s*1\b|\[1\]", raw):  # the whole summary comes from this one abstract: cite it
+        raw = raw.rstrip() + " [S1]"
     resolved = resolve(raw, [hit])
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
@@ -177,7 +183,7 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
         prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
         local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
         sections.append(f"## {name}\n\n{local}")
-        yield "\n\n" + _renumber_global(sections[-1], kept, renumber=False)
+        yield "\n\n" + _renumber_global(sections[-1], kept, renumber=False)[0]
     gaps = ("## Open questions\n\nThe papers above leave open how their results carry over beyond the settings they "
             "test; each abstract reports results only on its own benchmarks [G0].")
     raw = "\n\n".join([intro] + sections + [gaps])
@@ -230,8 +236,24 @@ ASPECTS: list[tuple[str, Callable[[str], bool]]] = [
     ("Problem", lambda s: bool(re.search(r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim)", s, re.I))),
     ("Approach", lambda s: bool(re.search(r"\b(we (propose|present|introduce|develop)|this (paper|work)|our (method|approach))", s, re.I))),
     ("Data", lambda s: bool(re.search(r"\b(dataset|benchmark|imagenet|coco|glue|corpus|tasks?|experiments? on)\b", s, re.I))),
-    ("Headline results", lambda s: bool(re.search(r"\d|\b(outperform|state-of-the-art|improv|achiev|faster)", s, re.I))),
+    ("Headline results", lambda s: bool(re.search(r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold)|"
+                                                  r"\b(outperform\w*|state-of-the-art|improv\w*|achiev\w*|faster|speed-?ups?)\b", s, re.I))),
 ]
+
+
+def aspect_sentences(abstract: str) -> dict[str, str | None]:
+    """Problem / approach / data / results sentences of an abstract, each used at most once."""
+    sentences = _sentences(abstract)
+    used: set[str] = set()
+    picked: dict[str, str | None] = {}
+    for aspect, test in ASPECTS:
+        choice = next((x for x in sentences if test(x) and x not in used), None)
+        if aspect == "Problem" and choice is None and sentences:
+            choice = sentences[0]
+        if choice:
+            used.add(choice)
+        picked[aspect] = choice
+    return picked
 
 
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":
@@ -244,10 +266,11 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     papers = named
     header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" for i, p in enumerate(papers)) + " |"
     rows = [header, "|---" * (len(papers) + 1) + "|"]
-    for aspect, test in ASPECTS:
+    picked = [aspect_sentences(p.abstract) for p in papers]
+    for aspect, _ in ASPECTS:
         cells = []
-        for i, paper in enumerate(papers):
-            sentence = next((s for s in _sentences(paper.abstract) if test(s)), None)
+        for i in range(len(papers)):
+            sentence = picked[i][aspect]
             cells.append(f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract")
         rows.append(f"| {aspect} | " + " | ".join(cells) + " |")
     context = [(Hit(paper=p, score=1.0), truncate(p.abstract, 110)) for p in papers]

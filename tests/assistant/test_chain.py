@@ -12,7 +12,7 @@ import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,10 +55,12 @@ class Fail:
 
 class ReplayEndpoint:
     """Answers /v1/chat/completions with scripted replies in order, as JSON or as an SSE stream, the way the
-    request asks; records every request. An unscripted request gets HTTP 500 (and fails the test's asserts)."""
+    request asks; records every request. Once the script is used up, `responder(prompt)` answers; without one
+    the request gets HTTP 500 (and fails the test's asserts)."""
 
     def __init__(self, *script: str | Fail) -> None:
         self.script: list[str | Fail] = list(script)
+        self.responder: Callable[[str], str] | None = None
         self.requests: list[dict[str, Any]] = []
         endpoint = self
 
@@ -66,7 +68,12 @@ class ReplayEndpoint:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 endpoint.requests.append(body)
-                item = endpoint.script.pop(0) if endpoint.script else Fail(500, "stub: no reply scripted")
+                if endpoint.script:
+                    item = endpoint.script.pop(0)
+                elif endpoint.responder is not None:
+                    item = endpoint.responder(body["messages"][-1]["content"])
+                else:
+                    item = Fail(500, "stub: no reply scripted")
                 if isinstance(item, Fail):
                     self.send(item.status, "application/json", json.dumps({"error": {"message": item.message}}))
                 elif body.get("stream"):
@@ -278,7 +285,8 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/v1"
 
 
-def test_dead_endpoint_gives_an_error_answer_that_keeps_the_retrieved_papers(retriever: Retriever, tmp_path: Path) -> None:
+def test_dead_endpoint_gives_an_error_answer_that_keeps_the_retrieved_papers(retriever: Retriever,
+                                                                             tmp_path: Path) -> None:
     settings = stub_settings(closed_port_url(), tmp_path / "home")
     _, answer = run(Chain(settings, retriever, ChatClient(settings)), MAMBA_Q)
     assert answer.kind == "error" and answer.error and "\n" not in answer.error
@@ -293,6 +301,22 @@ def test_server_error_is_a_clear_message(chain: Chain, stub: ReplayEndpoint) -> 
     assert answer.kind == "error"
     assert "HTTP 500" in answer.error and "model crashed: out of memory" in answer.error
     assert "\n" not in answer.error and answer.retrieved
+
+
+# --- overview ------------------------------------------------------------------------------------------
+def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoint) -> None:
+    """Section paragraphs cite local keys that become overview-wide ones; the prose around them is untouched."""
+    paragraph = "This approach achieves 86% accuracy and scales to sequences 4 times longer [S1]."
+
+    def respond(prompt: str) -> str:
+        return paragraph if "<sources>" in prompt else "yes"  # a theme paragraph, or a relevance verdict
+
+    stub.responder = respond
+    _, answer = run(chain, "Write an overview of linear attention")
+    assert answer.kind == "overview" and answer.error is None
+    cited, retrieved = ids(answer)
+    assert cited and set(cited) <= set(retrieved)
+    assert "achieves 86% accuracy and scales to sequences 4 times longer [" in answer.answer
 
 
 # --- the command line -----------------------------------------------------------------------------------

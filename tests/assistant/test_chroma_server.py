@@ -49,7 +49,8 @@ class ChromaServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"chroma run exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
+                log = self.log.read_text()[-3000:]
+                raise AssertionError(f"chroma run exited with {self.process.returncode}:\n{log}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as reply:
                     if reply.status == 200:
@@ -91,7 +92,8 @@ def test_ingest_and_search_through_the_server(server: ChromaServer, tmp_path: Pa
     assert hits[0].paper.title == "HyperAttention: Long-context Attention in Near-Linear Time"
     assert hits[0].dense_rank == 1 and hits[0].passage in store.chunks_of(hits[0].paper.paper_id)
     by_le = retriever.search("optimizers", filters=SearchFilters(author="Q. Le"))
-    assert {h.paper.title for h in by_le} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
+    assert {h.paper.title for h in by_le} == {"Large Language Models as Optimizers",
+                                              "Searching for Activation Functions"}
 
     assert not (home / "chroma").exists()  # nothing embedded locally...
     assert index_dir(home, store.name).is_dir()  # ...but the BM25 index lives in home

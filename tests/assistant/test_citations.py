@@ -92,7 +92,8 @@ def test_empty_context_drops_every_key() -> None:
     ("HiPPO explains how S4 handles long sequences [S3].", "HiPPO explains how S4 handles long sequences [1]."),
     ("S4 models long sequences [S1].", "S4 models long sequences [1]."),
     # a name the sources themselves use, copied in parentheses, is not a key either
-    ("The Structured State Space model (S4) is explained [S3].", "The Structured State Space model (S4) is explained [1]."),
+    ("The Structured State Space model (S4) is explained [S3].",
+     "The Structured State Space model (S4) is explained [1]."),
     # enumerations in parentheses are not citations
     ("Two steps: (1) select, (2) scan [S1].", "Two steps: (1) select, (2) scan [1]."),
 ])

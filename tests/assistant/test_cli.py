@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.store import ChromaStore
 from assistant.settings import Settings
+from assistant.store import ChromaStore
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RESULT_KEYS = ["paper_id", "title", "abstract", "authors", "date", "source", "score"]
+LAMBDA = "LambdaNetworks: Modeling Long-Range Interactions Without Attention"
 
 
 @pytest.fixture
@@ -249,10 +250,10 @@ def test_ingest_then_search_sees_the_new_file(fresh_home: Path, tmp_path: Path, 
     shutil.copy(DATA / "papers.jsonl", corpus / "papers.jsonl")
     assert run(capsys, "ingest", str(corpus))[0] == 0
     code, out, _ = run(capsys, "search", "lambda layers", "--json", "--k", "1")
-    assert json.loads(out)["results"][0]["title"] != "LambdaNetworks: Modeling Long-Range Interactions Without Attention"
+    assert json.loads(out)["results"][0]["title"] != LAMBDA
     shutil.copy(DATA / "alternating_004.txt", corpus / "alternating_004.txt")
     code, out, _ = run(capsys, "ingest", str(corpus))
     # GLU Variants is in both files: its record gains a source, so it is updated, not added
     assert "11 distinct papers: 6 added, 1 updated, 4 unchanged" in out
     code, out, _ = run(capsys, "search", "lambda layers", "--json", "--k", "1")
-    assert json.loads(out)["results"][0]["title"] == "LambdaNetworks: Modeling Long-Range Interactions Without Attention"
+    assert json.loads(out)["results"][0]["title"] == LAMBDA

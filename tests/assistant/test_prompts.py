@@ -18,7 +18,7 @@ EXPECTED = {
     "answer": {"extra", "sources", "question"},
     "answer_strict": {"sources", "question"},
     "difference": {"sources"},
-    "judge": {"question", "papers"},
+    "judge": {"question", "title", "excerpt"},
     "rewrite": {"history", "question"},
     "summary": {"title", "abstract", "question"},
     "system": set(),

