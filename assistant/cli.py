@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from assistant.errors import PapertrailError
+from assistant.records import Progress
 from assistant.retrieve import SearchFilters
 from assistant.settings import Settings
 
@@ -225,19 +226,31 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         answer = assistant.ask(question, k=args.k, filters=filters_from(args))
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False))
-        return 1 if answer.error else 0
-    final = None
+        return _report_error(answer)
+    final, streamed = None, ""
     for piece in assistant.stream(question, k=args.k, filters=filters_from(args)):
         if isinstance(piece, str):
+            streamed += piece
             print(piece, end="", flush=True)
+        elif isinstance(piece, Progress):
+            print(f"[{piece.message} {piece.done}/{piece.total}]", file=sys.stderr, flush=True)
         else:
             final = piece
     print()
-    if final is not None:
+    if final is None:
+        return 0
+    if final.answer.strip() != streamed.strip():  # a retry or the extractive fallback replaced the stream
+        print("\n— revised answer —" if streamed.strip() else "", end="\n" if streamed.strip() else "")
+        print(render_answer_text(final))
+    else:
         print(render_answer_text(final, streamed=True))
-        if final.error:
-            print(f"papertrail: error: {final.error}", file=sys.stderr)
-            return 1
+    return _report_error(final)
+
+
+def _report_error(answer: Any) -> int:
+    if answer.error:
+        print(f"papertrail: error: {answer.error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -253,7 +266,7 @@ def cmd_overview(args: argparse.Namespace, settings: Settings) -> int:
         print(f"wrote {args.output} ({len(answer.citations)} papers cited)")
     else:
         print(markdown)
-    return 1 if answer.error else 0
+    return _report_error(answer)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,22 +6,31 @@ import re
 import unicodedata
 
 
-def name_tokens(name: str) -> list[str]:
+def name_tokens(name: str, fold: bool = False) -> list[str]:
     """'Le, Quoc V.' -> ['quoc', 'v', 'le']; 'François' -> 'francois'."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     if "," in text:  # "Surname, Given" -> "Given Surname"
         surname, _, given = text.partition(",")
         text = f"{given} {surname}"
-    # German umlauts may be spelled out ('Schoelkopf') or not ('Schölkopf' -> 'scholkopf'): fold both.
-    return [re.sub(r"(?<=[a-z])([aou])e", r"\1", token) for token in re.findall(r"[a-z0-9]+", text)]
+    tokens = re.findall(r"[a-z0-9]+", text)
+    if fold:  # German umlauts spelled out ('Schoelkopf') vs stripped ('Schölkopf' -> 'scholkopf')
+        tokens = [re.sub(r"(?<=[a-z])([aou])e", r"\1", token) for token in tokens]
+    return tokens
 
 
 def name_matches(query: str, author: str) -> bool:
     """True when every full word of the query is a word of the author's name and every initial in the
-    query is the first letter of another word of it. 'Q. Le', 'quoc le', 'Le, Quoc' all match 'Quoc V Le'."""
-    wanted = name_tokens(query)
-    have = name_tokens(author)
+    query is the first letter of another word of it. 'Q. Le', 'quoc le', 'Le, Quoc' all match 'Quoc V Le'.
+    When either side has non-ASCII letters, umlauts also match their spelled-out form (ö = oe)."""
+    if _tokens_match(name_tokens(query), name_tokens(author)):
+        return True
+    if query.isascii() and author.isascii():
+        return False
+    return _tokens_match(name_tokens(query, fold=True), name_tokens(author, fold=True))
+
+
+def _tokens_match(wanted: list[str], have: list[str]) -> bool:
     if not wanted or not have:
         return False
     remaining = list(have)

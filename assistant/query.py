@@ -31,7 +31,7 @@ class AuthorIndex:
         self.by_token: dict[str, list[tuple[str, list[str]]]] = {}
         for author in authors:
             tokens = name_tokens(author)
-            for token in set(tokens):
+            for token in set(tokens) | set(name_tokens(author, fold=True)):
                 if len(token) > 1:
                     self.by_token.setdefault(token, []).append((author, tokens))
 
@@ -52,7 +52,10 @@ class AuthorIndex:
         return None
 
     def _names_an_author(self, span: str) -> bool:
-        wanted = name_tokens(span)
+        return any(self._names_an_author_as(span, fold) for fold in (False, True))
+
+    def _names_an_author_as(self, span: str, fold: bool) -> bool:
+        wanted = name_tokens(span, fold=fold)
         full = [t for t in wanted if len(t) > 1]
         if not full or len(wanted) - len(full) > 2:
             return False

@@ -17,7 +17,7 @@ def reference_line(citation: Citation) -> str:
         parts.append(short_authors(citation.authors))
     if citation.date:
         parts.append(citation.date)
-    return f"[{citation.n}] " + ". ".join(parts) + "."
+    return f"[{citation.n}] " + " ".join(p if p.endswith((".", "?", "!")) else p + "." for p in parts)
 
 
 def related_line(hit: Hit) -> str:

@@ -195,7 +195,7 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
 def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members: list[Hit], kept: list[Hit]) -> str:
     """A paragraph citing its theme's local keys S1..Sn, rewritten to overview-wide keys G<i> of `kept`."""
     raw = chain.llm.complete(chain.messages(prompt), max_tokens=220)
-    cited = {int(m) for m in re.findall(r"S\s*(\d+)", raw, re.I)}
+    cited = {int(m) for m in re.findall(r"\bS(\d{1,3})\b", raw)}
     if not any(1 <= c <= len(members) for c in cited):
         raw = chain.extractive(topic, members, sentences=2, labelled=False)
 
@@ -203,7 +203,7 @@ def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members:
         local = int(match.group(1)) - 1
         return f"G{kept.index(members[local])}" if 0 <= local < len(members) else "G998"
 
-    return re.sub(r"S\s*(\d+)", to_global, raw, flags=re.I)
+    return re.sub(r"\bS(\d{1,3})\b", to_global, raw)
 
 
 def group_into_themes(chain: "Chain", hits: list[Hit], most: int = 3) -> list[tuple[str, list[Hit]]]:
@@ -276,7 +276,7 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     context = [(Hit(paper=p, score=1.0), truncate(p.abstract, 110)) for p in papers]
     paragraph = chain.llm.complete(chain.messages(prompts.render("difference", sources=chain.format_sources(context))),
                                    max_tokens=160)
-    if not re.search(r"S\s*\d", paragraph):
+    if not re.search(r"\bS\d{1,3}\b", paragraph):
         paragraph = chain.extractive(run.standalone, [h for h, _ in context], sentences=2, labelled=False)
     raw = "\n".join(rows) + "\n\n**Key difference.** " + paragraph.strip()
     resolved = resolve(raw, [h for h, _ in context])

@@ -32,7 +32,7 @@ CHROME_PREFIXES = ("Subscribe", "Get trending papers in your email inbox")
 POSTER_SESSION = re.compile(r"^(Poster|Oral|Spotlight)( Session \d+)?$")
 MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})(?:, (\d{4}))?(?: \d+)?$")
+DATE_LINE = re.compile(r"^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})(?:, (\d{4}))?( \d+)?$")
 AUTHOR_COUNT = re.compile(r"^•\s*(\d+) authors?$")
 NAME_TOKEN = re.compile(r"^[A-ZÀ-Þ][\w'’.\-]*$|^(de|van|der|von|da|di|del|la|le)$", re.UNICODE)
 MAX_TITLE_CHARS = 300
@@ -63,15 +63,21 @@ class _Line:
 
 
 def parse_date(text: str) -> tuple[str | None, str]:
-    """('2019-08-14', raw) when a year is present, else (None, raw)."""
+    """('2019-08-14', 'Aug 14, 2019') when a year is present, else (None, 'Jan 23').
+
+    The raw text keeps the date only: a trailing count the page shows after it ('Sep 3, 2024 4') is dropped.
+    """
     match = DATE_LINE.match(text.strip())
-    if not match or not match.group(3):
+    if not match:
         return None, text.strip()
+    raw = text.strip()[: match.start(4)] if match.group(4) else text.strip()
+    if not match.group(3):
+        return None, raw
     month = MONTHS[match.group(1)[:3].lower()]
     try:
-        return Date(int(match.group(3)), month, int(match.group(2))).isoformat(), text.strip()
+        return Date(int(match.group(3)), month, int(match.group(2))).isoformat(), raw
     except ValueError:
-        return None, text.strip()
+        return None, raw
 
 
 def normalize_free_date(text: str) -> str | None:

@@ -75,7 +75,7 @@ def test_bad_rows_are_skipped_and_good_rows_of_the_same_file_ingested(ingested) 
     ("One-hot Generalized Linear Model for Switching Brain State Discovery",
      ["Chengrui Li", "Soon Ho Kim", "Chris Rodgers", "Hannah Choi", "Anqi Wu"], None, None,
      ["daily_000.txt", "poster_001.txt"]),
-    ("LinFusion: 1 GPU, 1 Minute, 16K Image", [], "2024-09-03", "Sep 3, 2024 4", ["daily_000.txt", "trailer_003.txt"]),
+    ("LinFusion: 1 GPU, 1 Minute, 16K Image", [], "2024-09-03", "Sep 3, 2024", ["daily_000.txt", "trailer_003.txt"]),
     ("Lie Group Decompositions for Equivariant Neural Networks", ["Mircea Mironenco", "Patrick Forré"], "2023-10-17",
      "Oct 17, 2023", ["poster_001.txt", "trailer_003.txt"]),
     ("GLU Variants Improve Transformer", ["Noam Shazeer"], "2020-02-12", "Feb 12, 2020",
