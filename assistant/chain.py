@@ -124,13 +124,17 @@ class Chain:
         return None
 
     def fit_context(self, hits: list[Hit], budget: int | None = None, whole_abstract: bool = False) -> list[tuple[Hit, str]]:
-        """The best passages that fit the token budget, best first; each at most a third of the budget."""
+        """The best passages that fit the token budget, best first.
+
+        The top paper gets its whole abstract (up to half the budget), the others their best-matching chunk
+        (up to a third): a fact the question asks about is most often in the top paper, in any chunk of it.
+        """
         budget = budget or self.settings.answer.context_tokens
         chosen: list[tuple[Hit, str]] = []
         used = 0
-        for hit in hits:
-            text = hit.paper.abstract if whole_abstract or not hit.passage else hit.passage
-            text = truncate(text, max(60, budget // 3))
+        for rank, hit in enumerate(hits):
+            full = whole_abstract or rank == 0 or not hit.passage
+            text = truncate(hit.paper.abstract if full else hit.passage or "", max(60, budget // 2 if rank == 0 else budget // 3))
             cost = count_tokens(text) + 20
             if used + cost > budget and chosen:
                 break
@@ -152,7 +156,10 @@ class Chain:
 
     def generate_cited(self, run: Run, context: list[tuple[Hit, str]], template: str = "answer",
                        extra: str = "", allow_refusal: bool = True) -> Stream:
-        """Stream a cited answer over `context`; retry once strictly, then fall back to extractive."""
+        """Stream a cited answer over `context`; retry once strictly, then fall back to extractive.
+
+        With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
+        answer, not a refusal: the retry and the extractive fallback still answer from the sources."""
         hits = [hit for hit, _ in context]
         values = {"sources": self.format_sources(context), "question": run.standalone}
         if template == "answer":

@@ -36,27 +36,41 @@ def page(ui_server: str):
         browser.close()
 
 
+BOTS = '#pt-chat .message.bot [data-testid="bot"]'
+
+
 def ask(page, question: str) -> None:
     page.fill("#pt-question textarea", question)
     page.click("#pt-ask")
 
 
 def last_answer(page):
-    return page.locator('#pt-chat .message.bot [data-testid="bot"]').last
+    return page.locator(BOTS).last
 
 
-def wait_idle(page) -> None:
-    """The answer finished: Ask is back, Stop is gone."""
-    page.wait_for_selector("#pt-ask", state="visible", timeout=ANSWER_TIMEOUT_MS)
+def ask_and_wait(page, question: str) -> str:
+    """Ask, then wait until the new answer is final (not a pending status) and Ask is back; its text."""
+    before = page.locator(BOTS).count()
+    ask(page, question)
+    page.wait_for_function(
+        """([selector, before]) => {
+             const bots = document.querySelectorAll(selector);
+             const ask = document.querySelector('#pt-ask');
+             if (bots.length <= before || !ask || ask.offsetParent === null) return false;
+             const text = bots[bots.length - 1].innerText.trim();
+             return text.length > 0 && !text.endsWith('…');
+           }""",
+        arg=[BOTS, before], timeout=ANSWER_TIMEOUT_MS)
+    return last_answer(page).inner_text()
 
 
 def test_streamed_answer_with_citation_link_reveals_source(page, screenshots_dir: Path) -> None:
     ask(page, "Summarize the LambdaNetworks paper")
-    # while it works: the Stop button replaces Ask
+    # while it works (one model call, seconds) the Stop button replaces Ask
     page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
+    page.wait_for_selector("#pt-stop", state="hidden", timeout=ANSWER_TIMEOUT_MS)
     answer = last_answer(page)
-    answer.locator("a.cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    wait_idle(page)
+    answer.locator("a.cite").first.wait_for(timeout=30_000)
     text = answer.inner_text()
     assert "LambdaNetworks" in text
     assert "References" in text
@@ -92,11 +106,9 @@ def test_download_is_the_markdown_answer(page, tmp_path: Path) -> None:
 
 
 def test_follow_up_keeps_each_answers_sources(page) -> None:
-    ask(page, "What problem does it solve?")
-    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
-    wait_idle(page)
-    assert page.locator('#pt-chat .message.bot [data-testid="bot"]').count() == 2
-    assert not last_answer(page).inner_text().startswith("Error:"), last_answer(page).inner_text()
+    text = ask_and_wait(page, "What problem does it solve?")
+    assert page.locator(BOTS).count() == 2
+    assert not text.startswith("Error:"), text
     second = page.locator('#pt-sources .pt-turn[data-turn="1"]')
     second.wait_for(state="visible", timeout=10_000)
     assert "What problem does it solve?" in second.locator(".pt-turn-head").inner_text()
@@ -111,9 +123,7 @@ def test_corpus_text_is_escaped(page, hostile_title: str) -> None:
     page.locator("#pt-filters").get_by_text("Filters").first.click()  # open the filters accordion
     page.locator("#pt-k input[type=range]").fill("20")  # retrieve every paper of the sample index
     page.wait_for_function("() => document.querySelector('#pt-k input[type=number]').value === '20'", timeout=5_000)
-    ask(page, "Which kernels does the Linear Attention Probe use?")
-    page.wait_for_selector("#pt-stop", state="visible", timeout=30_000)
-    wait_idle(page)
+    ask_and_wait(page, "Which kernels does the Linear Attention Probe use?")
     section = page.locator('#pt-sources .pt-turn[data-turn="0"]')
     section.wait_for(state="visible", timeout=10_000)
     titles = section.locator("h4").all_inner_texts()
@@ -130,12 +140,7 @@ def test_stop_cancels_and_the_chat_keeps_working(page) -> None:
     page.wait_for_function(
         "() => /Judging relevance \\d+\\/\\d+/.test([...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText)",
         timeout=60_000)
-    try:
-        page.click("#pt-stop", timeout=5000)
-    except Exception:
-        page.screenshot(path="/tmp/uidev/stopfail.png")
-        print("STOPHTML", page.locator("#pt-stop").evaluate_all("els => els.map(e => e.outerHTML)"))
-        raise
+    page.click("#pt-stop")
     page.wait_for_selector("#pt-ask", state="visible", timeout=10_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('#pt-chat [data-testid=\"bot\"]')].pop().innerText.includes('Stopped')",
@@ -145,10 +150,9 @@ def test_stop_cancels_and_the_chat_keeps_working(page) -> None:
     page.wait_for_function("() => document.querySelectorAll('#pt-chat [data-testid=\"bot\"]').length === 0",
                            timeout=10_000)
     assert "Sources appear here" in page.locator("#pt-sources").inner_text()
-    ask(page, "Summarize the LambdaNetworks paper")
-    last_answer(page).locator("a.cite").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
-    wait_idle(page)
-    assert page.locator('#pt-chat .message.bot [data-testid="bot"]').count() == 1
+    ask_and_wait(page, "Summarize the LambdaNetworks paper")
+    assert last_answer(page).locator("a.cite").count() >= 1
+    assert page.locator(BOTS).count() == 1
     assert not page.page_errors, page.page_errors
 
 
