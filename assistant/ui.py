@@ -349,7 +349,7 @@ def stats_html(stats: dict[str, Any]) -> str:
              ("date range", f"{date_range[0]} → {date_range[1]}" if date_range else "—")]
     grid = "".join(f'<div class="pt-stat{" pt-small" if k == "date range" else ""}"><b>{esc(v)}</b>'
                    f'<span>{esc(k)}</span></div>' for k, v in cells)
-    rows = "".join(f"<div><code>{esc(src)}</code></div><div>{esc(n)} papers</div>"
+    rows = "".join(f"<div><code>{esc(src)}</code></div><div>{esc(n)} paper{'s' if n != 1 else ''}</div>"
                    for src, n in (stats.get("per_source") or {}).items())
     table = f'<div class="pt-per-source"><div class="pt-th">source file</div><div class="pt-th">in the index</div>{rows}</div>' if rows else ""
     note = (f'<p class="pt-note">{esc(stats.get("papers_with_authors", 0))} papers list authors, '
@@ -423,7 +423,9 @@ class _App:
         idle = (gr.update(visible=True), gr.update(visible=False))
         skip = gr.skip()
         text = (question or "").strip()
-        messages.append({"role": "user", "content": chat_escape(text) if text else "_(empty question)_"})
+        if not text:  # Enter on an empty box: nothing to do
+            return
+        messages.append({"role": "user", "content": chat_escape(text)})
         messages.append({"role": "assistant", "content": pending_markdown("Searching the papers")})
         yield ("", messages, skip, skip, skip, skip, *busy)
         stream = None
@@ -601,7 +603,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         gr.Examples(EXAMPLES, inputs=question, label="Try")
                         with gr.Row():
                             new_chat = gr.Button("New chat", size="sm", elem_id="pt-new")
-                            download = gr.DownloadButton("Download answer (.md)", size="sm", visible=False,
+                            download = gr.DownloadButton("Download last answer (.md)", size="sm", visible=False,
                                                          elem_id="pt-download")
                     with gr.Column(scale=2, min_width=340):
                         with gr.Accordion("Filters", open=False, elem_id="pt-filters"):

@@ -161,8 +161,14 @@ def papers_stat(page) -> int:
 
 
 def upload(page, path: Path) -> str:
-    page.locator("#pt-upload input[type=file]").set_input_files(str(path))
-    page.wait_for_selector(f"#pt-upload :text('{path.name}')", timeout=30_000)
+    for attempt in range(3):  # the file box re-renders after each ingest; a stale input may miss the file
+        page.locator("#pt-upload input[type=file]").set_input_files(str(path))
+        try:
+            page.wait_for_selector(f"#pt-upload :text('{path.name}')", timeout=10_000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == 2:
+                raise
     previous = page.locator("#pt-ingest-status").inner_text()
     page.click("#pt-add")
     page.wait_for_function(
@@ -170,7 +176,8 @@ def upload(page, path: Path) -> str:
         " return t && t !== prev && (t.startsWith('Added:') || t.startsWith('Not added:')); }",
         arg=previous, timeout=120_000)
     # the file box is cleared for the next file
-    page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=10_000)
+    page.wait_for_function("name => !document.querySelector('#pt-upload').innerText.includes(name)",
+                           arg=path.name, timeout=10_000)
     return page.locator("#pt-ingest-status").inner_text()
 
 
