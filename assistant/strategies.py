@@ -289,11 +289,12 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
 _STOP = set("a an the of on in for to and or by with from about what which who whose is are was were did does do "
             "has have had paper papers work works here corpus any all me show list find tell give written wrote "
             "published publish authored co author coauthored worked their his her this that these those there according "
-            "corpus collection library index database".split())
+            "corpus collection library index database summarize summarise summary summaries describe explain "
+            "main recent latest key contribution contributions everything something anything ever".split())
 
 
 def _topic_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z][\w+-]*", text) if w.lower() not in _STOP and len(w) > 1]
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text) if w.lower() not in _STOP and len(w) > 1]
 
 
 def _sentences(text: str) -> list[str]:
