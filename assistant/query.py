@@ -46,7 +46,7 @@ class AuthorIndex:
             for start in range(len(words) - size + 1):
                 if size == 1 and not _NAME_CUE.search(words[start - 1] if start else ""):
                     continue
-                span = " ".join(words[start:start + size]).rstrip(",")
+                span = " ".join(words[start:start + size]).rstrip(",.")
                 if self._names_an_author(span):
                     return span
         return None

@@ -26,8 +26,9 @@ _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|c
 def route(question: str, facts: QueryFacts) -> Kind:
     if _OVERVIEW.search(question):
         return "overview"
-    if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I):
-        return "summary"
+    an_authors_papers = bool(facts.author) and bool(re.search(r"\b(papers|works|publications)\b", question, re.I))
+    if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I) and not an_authors_papers:
+        return "summary"  # "summarize the Mamba paper by X" is one paper; "summarize the papers by X" a list
     if _COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)):
         return "compare"
     if facts.author and _AUTHOR_CUE.search(question):

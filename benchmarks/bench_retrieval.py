@@ -341,6 +341,7 @@ def worker_search(args: argparse.Namespace) -> dict[str, Any]:
         retriever.search(q, k=K)
     samples: dict[str, list[float]] = defaultdict(list)
     filtered = 0
+    slow_filtered: list[dict[str, float]] = []
     for _ in range(args.passes):
         for q in qs:
             clock.reset()
@@ -355,7 +356,11 @@ def worker_search(args: argparse.Namespace) -> dict[str, Any]:
             for key, value in row.items():
                 samples[key].append(value * 1000)
             facts = retriever.read(q)
-            filtered += bool(facts.author or facts.year_from or facts.year_to)
+            is_filtered = bool(facts.author or facts.year_from or facts.year_to)
+            filtered += is_filtered
+            samples["total_filtered" if is_filtered else "total_unfiltered"].append(total * 1000)
+            if is_filtered:
+                slow_filtered.append(row)
             assert len(hits) <= K
     counts = []  # what a count() costs where store.query used to make it: right after embedding the query
     for q in qs[:30]:
@@ -369,6 +374,8 @@ def worker_search(args: argparse.Namespace) -> dict[str, Any]:
         "filtered_queries": filtered // args.passes, "model_load_s": model_s, "retriever_init_s": init_s,
         "first_query_ms": first_ms,
         "stats": {k: {"p50": pct(v, 50), "p95": pct(v, 95), "mean": float(np.mean(v))} for k, v in samples.items()},
+        "filtered_mean_ms": {k: float(np.mean([r[k] for r in slow_filtered])) * 1000 for k in slow_filtered[0]}
+        if slow_filtered else {},
         "count_alone": {"p50": pct(counts, 50), "p95": pct(counts, 95)}, "threads": torch.get_num_threads(),
         "maxrss_kb": peak_rss_kb(), "load": load(),
     }
@@ -469,6 +476,17 @@ class ChromaServer:
         return {"hwm_kb": sum(proc_kb(p, "VmHWM") for p in pids), "rss_kb": sum(proc_kb(p, "VmRSS") for p in pids),
                 "processes": len(pids)}
 
+    def cpu_s(self) -> float:
+        """user + system CPU seconds of the server's process tree so far."""
+        total = 0
+        for pid in tree_pids(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -503,8 +521,10 @@ def bench_large(n: int, vectors: Path, work: Path, args: argparse.Namespace) -> 
     try:
         out["server_ready_s"] = server.ready_s
         out["server_idle"] = server.memory_kb()
+        cpu, t = server.cpu_s(), time.perf_counter()
         out["server"] = run_worker("search", work / "search-server.json", home=home, chroma_url=server.url,
                                    passes=args.passes)
+        out["server_cpu"] = {"cpu_s": server.cpu_s() - cpu, "wall_s": time.perf_counter() - t}
         out["server_mem"] = server.memory_kb()
         print(f"[large]   p50 {out['server']['stats']['total']['p50']:.1f} ms; server VmHWM "
               f"{out['server_mem']['hwm_kb'] / 1024:.0f} MiB", flush=True)
@@ -527,7 +547,11 @@ def mib(kb: float) -> str:
 def latency_table(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:
     head = "| stage | " + " | ".join(f"{name} p50 ms | {name} p95 ms" for name, _ in columns) + " |"
     lines = [head, "|---|" + "---:|---:|" * len(columns)]
-    for key, label in [("total", "**total Retriever.search**"), *STAGES]:
+    rows = [("total", "**total Retriever.search**"), ("total_unfiltered", "total, questions without author/year"),
+            ("total_filtered", "total, questions naming an author/year (filtered)"), *STAGES]
+    for key, label in rows:
+        if any(key not in r["stats"] for _, r in columns):
+            continue
         if key == "count" and all(r["stats"]["count"]["p95"] == 0 for _, r in columns):
             continue  # store.query no longer calls count()
         cells = []
@@ -537,6 +561,17 @@ def latency_table(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:
             cells.append(f"{bold}{s['p50']:.1f}{bold} | {bold}{s['p95']:.1f}{bold}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
+
+
+def filtered_note(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    parts = [f"{name} {r['filtered_mean_ms']['total']:.0f} ms, of which {r['filtered_mean_ms']['other']:.0f} ms "
+             f"'other' and {r['filtered_mean_ms']['chroma']:.0f} ms Chroma query"
+             for name, r in columns if r.get("filtered_mean_ms")]
+    if not parts:
+        return []
+    return ["", "Mean of the filtered searches alone: " + "; ".join(parts) + ". 'Other' there is the Python "
+            "filter pass over every paper in `Retriever._allowed` (and again in `papers_by` when fewer than k "
+            "papers were found)."]
 
 
 def render(res: dict[str, Any]) -> str:
@@ -556,6 +591,7 @@ def render(res: dict[str, Any]) -> str:
     ing = res.get("ingest")
     L += ["### 1. Ingest throughput, bundled corpus", ""]
     if ing:
+        L += carried(res, ing)
         n, c = ing["papers"], ing["chunks"]
         sp = ing["split"]
         e1, e2 = ing["embed_runs"]
@@ -587,6 +623,7 @@ def render(res: dict[str, Any]) -> str:
     small, one = res.get("search_small"), res.get("search_small_1t")
     L += ["### 2. Search latency, bundled corpus", ""]
     if small:
+        L += carried(res, small)
         L += [f"`Retriever.search(q, k={K})` over the {small['queries']} questions of "
               f"evals/questions/retrieval.jsonl, {small['passes']} passes ({small['queries'] * small['passes']} "
               f"searches) after 6 warm-up searches, model loaded, embedded Chroma, in a child process; "
@@ -596,6 +633,7 @@ def render(res: dict[str, Any]) -> str:
               "search process.", ""]
         cols = [(f"{small['threads']} threads", small)] + ([("1 thread", one)] if one else [])
         L += latency_table(cols)
+        L += filtered_note(cols)
         L += ["", f"A separate `collection.count()` (which `ChromaStore.query` made before every query until "
               f"this benchmark; removed) costs p50 {small['count_alone']['p50']:.1f} ms / p95 "
               f"{small['count_alone']['p95']:.1f} ms here, timed right after embedding a query as it was.",
@@ -606,8 +644,9 @@ def render(res: dict[str, Any]) -> str:
         L += ["Not run.", ""]
 
     lg = res.get("large")
-    L += [f"### 3. Search latency at {res['args']['papers']:,} papers", ""]
+    L += [f"### 3. Search latency at {lg['build']['papers'] if lg else res['args']['papers']:,} papers", ""]
     if lg:
+        L += carried(res, lg)
         b = lg["build"]
         sp = b["split"]
         L += ["**Synthetic data (not real papers).** Each paper recombines sentences of the corpus abstracts "
@@ -647,6 +686,7 @@ def render(res: dict[str, Any]) -> str:
               f"child process; {e['filtered_queries']} questions run filtered (the synthetic catalog also has "
               "author names and years).", ""]
         L += latency_table([("embedded", e), ("server", sv)])
+        L += filtered_note([("embedded", e), ("server", sv)])
         L += ["", "| | embedded | server |", "|---|---:|---:|",
               f"| papers / chunks indexed | {e['papers']:,} / {e['chunks']:,} | {sv['papers']:,} / {sv['chunks']:,} |",
               f"| Retriever start (catalog + BM25 load) | {e['retriever_init_s']:.1f} s | {sv['retriever_init_s']:.1f} s |",
@@ -654,11 +694,45 @@ def render(res: dict[str, Any]) -> str:
               f"| a separate `count()`, p50 / p95 (no longer made per search) | {e['count_alone']['p50']:.1f} / {e['count_alone']['p95']:.1f} ms | {sv['count_alone']['p50']:.1f} / {sv['count_alone']['p95']:.1f} ms |",
               f"| peak RSS, search process (VmHWM) | {mib(e['maxrss_kb'])} | {mib(sv['maxrss_kb'])} |",
               f"| peak RSS, chroma server (VmHWM) | — | {mib(lg['server_mem']['hwm_kb'])} (idle after start: {mib(lg['server_idle']['hwm_kb'])}) |",
+              (f"| CPU used by the chroma server during the search run | — | {lg['server_cpu']['cpu_s']:.0f} s in "
+               f"{lg['server_cpu']['wall_s']:.0f} s wall ({lg['server_cpu']['cpu_s'] / lg['server_cpu']['wall_s']:.2f} cores) |")
+              if lg.get("server_cpu") else "| CPU used by the chroma server during the search run | — | not measured |",
               f"| load average after | {e['load']} | {sv['load']} |", ""]
     else:
         L += ["Not run (--skip-large)." if res["args"]["skip_large"] else "Not run.", ""]
     L += [END]
     return "\n".join(L)
+
+
+PART_KEYS = {"ingest": ["ingest"], "search": ["search_small", "search_small_1t"], "large": ["large"]}
+
+
+def carry_over(res: dict[str, Any], parts: set[str]) -> None:
+    """Stamp this run on the parts it ran; take the parts it skipped from the last run, stamped with theirs."""
+    this_run = {"date": res["date"], "command": res["command"], "load_start": res["machine"]["load_start"],
+                "load_end": res["machine"]["load_end"]}
+    last = CACHE / "retrieval-last.json"
+    try:
+        previous = json.loads(last.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    for part, keys in PART_KEYS.items():
+        for key in keys:
+            if part in parts and key in res:
+                res[key]["run"] = this_run
+            elif part not in parts and key in previous:
+                res[key] = previous[key]
+                res[key].setdefault("run", {"date": previous["date"], "command": previous["command"],
+                                            "load_start": previous["machine"]["load_start"],
+                                            "load_end": previous["machine"].get("load_end", "?")})
+
+
+def carried(res: dict[str, Any], part: dict[str, Any]) -> list[str]:
+    run = part.get("run")
+    if not run or run["date"] == res["date"]:
+        return []
+    return [f"_Not rerun this time: carried over from the run of {run['date']} (`{run['command']}`; load "
+            f"{run['load_start']} at its start, {run['load_end']} at its end)._", ""]
 
 
 def write_results(section: str) -> None:
@@ -694,7 +768,8 @@ def main() -> None:
     parser.add_argument("--server-write-papers", type=int, default=2000,
                         help="papers written through the Chroma server to measure its write throughput (0: skip)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
-    parser.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print only, leave RESULTS.md and benchmarks/cache/retrieval-last.json alone")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -775,7 +850,9 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     res["machine"]["load_end"] = load()
     res["run_s"] = time.perf_counter() - started
-    (CACHE / "retrieval-last.json").write_text(json.dumps(res, indent=1, default=str))
+    carry_over(res, parts)
+    if not args.no_write:
+        (CACHE / "retrieval-last.json").write_text(json.dumps(res, indent=1, default=str))
     section = render(res)
     print(section)
     if not args.no_write:
