@@ -162,7 +162,8 @@ def papers_stat(page) -> int:
 
 def upload(page, path: Path) -> str:
     for attempt in range(3):  # the file box re-renders after each ingest; a stale input may miss the file
-        page.locator("#pt-upload input[type=file]").set_input_files(str(path))
+        page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=90_000)
+        page.locator("#pt-upload input[type=file]").set_input_files(str(path), timeout=60_000)
         try:
             page.wait_for_selector(f"#pt-upload :text('{path.name}')", timeout=10_000)
             break
