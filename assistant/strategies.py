@@ -184,12 +184,26 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
         local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
         sections.append(f"## {name}\n\n{local}")
         yield "\n\n" + _renumber_global(sections[-1], kept, renumber=False)[0]
-    gaps = ("## Open questions\n\nThe papers above leave open how their results carry over beyond the settings they "
-            "test; each abstract reports results only on its own benchmarks [G0].")
+    gaps = "## Open questions\n\n" + open_questions(kept)
+    yield "\n\n" + _renumber_global(gaps, kept, renumber=False)[0]
     raw = "\n\n".join([intro] + sections + [gaps])
     text, citations = _renumber_global(raw, kept)
     yield Answer(question=run.question, answer=text, citations=citations, retrieved=run.hits, kind="overview",
                  standalone_question=run.standalone)
+
+
+_OPEN = re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown)|open (?:question|problem|challenge)s?|"
+                   r"limitations?|future (?:work|research|directions?)|yet to be|not well understood|little is known|"
+                   r"challeng(?:e|es|ing)|bottleneck)\b", re.I)
+
+
+def open_questions(kept: list[Hit], most: int = 3) -> str:
+    """Sentences where the papers themselves name open problems or limitations, each cited (G keys)."""
+    found = [(i, sentence) for i, hit in enumerate(kept) for sentence in _sentences(hit.paper.abstract)
+             if _OPEN.search(sentence)][:most]
+    if not found:
+        return "The abstracts of these papers do not name open problems explicitly."
+    return "\n".join(f"- {sentence} [G{i}]" for i, sentence in found)
 
 
 def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members: list[Hit], kept: list[Hit]) -> str:
@@ -324,7 +338,7 @@ def _theme_name(hits: list[Hit]) -> str:
         for word in {w.lower() for w in _topic_words(hit.paper.title) if len(w) > 3}:
             counts[word] = counts.get(word, 0) + 1
     common = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1][:3]
-    return (" / ".join(common) if common else hits[0].paper.title.split(":")[0][:60]).capitalize()
+    return ", ".join(w.capitalize() for w in common) if common else hits[0].paper.title.split(":")[0][:60]
 
 
 STRATEGIES: dict[str, Callable[["Chain", "Run"], "Stream"]] = {
