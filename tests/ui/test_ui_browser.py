@@ -162,7 +162,12 @@ def papers_stat(page) -> int:
 
 def upload(page, path: Path) -> str:
     for attempt in range(3):  # the file box re-renders after each ingest; a stale input may miss the file
-        page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=90_000)
+        try:
+            page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=30_000)
+        except sync_api.TimeoutError:  # seen on a loaded machine: reopen the tab and look again
+            page.reload()
+            page.get_by_role("tab", name="Corpus").click()
+            page.wait_for_selector("#pt-upload input[type=file]", state="attached", timeout=60_000)
         page.locator("#pt-upload input[type=file]").set_input_files(str(path), timeout=60_000)
         try:
             page.wait_for_selector(f"#pt-upload :text('{path.name}')", timeout=10_000)
