@@ -21,6 +21,7 @@ import Stemmer
 from assistant.records import Paper
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
 _stemmer = Stemmer.Stemmer("english")
 
 

@@ -112,10 +112,11 @@ def write_results(results: list[dict[str, Any]], summary: dict[str, Any], settin
         f"Command: `.venv/bin/python benchmarks/bench_answer.py`  ·  {time.strftime('%Y-%m-%d %H:%M')}  ·  "
         f"{os.cpu_count()} cores, load average {summary['load_average']:.1f}  ·  model {settings.llm_name}, "
         f"threads {settings.model.threads}, context budget {settings.answer.context_tokens} tokens", "",
-        "| question | first token s | total s | model s | prompt tok | output tok | cited |", "|---|---|---|---|---|---|---|",
+        "| question | first token s (– = nothing streamed: refusal or fallback) | total s | model s | prompt tok | output tok | cited |", "|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r['question']} | {r['first_token_s'] or 0:.1f} | {r['total_s']:.1f} | {r['model_s']:.1f} | "
+        first = "–" if r["first_token_s"] is None else f"{r['first_token_s']:.1f}"
+        lines.append(f"| {r['question']} | {first} | {r['total_s']:.1f} | {r['model_s']:.1f} | "
                      f"{r['prompt_tokens']} | {r['output_tokens']} | {r['cited']} |")
     ov = summary["pipeline_overhead_median"]
     lines += ["", f"Median first token: {summary['first_token_median_s'] or 0:.1f} s (goal ≤ 6 s). Median total: "
