@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 import numpy as np
 
 from assistant import prompts
-from assistant.citations import StreamingCiter, key_for, resolve
+from assistant.chain import split_sentences
+from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.render import short_authors
@@ -102,7 +103,7 @@ def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Iterator[P
 
 
 def best_sentence(chain: "Chain", request: str, paper: Paper) -> str:
-    sentences = _sentences(paper.abstract) or [truncate(paper.abstract, 60)]
+    sentences = split_sentences(paper.abstract) or [truncate(paper.abstract, 60)]
     vectors = chain.retriever.embedder.embed([request] + sentences)
     return sentences[int(np.argmax(vectors[1:] @ vectors[0]))]
 
@@ -199,7 +200,7 @@ _OPEN = re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown)|op
 
 def open_questions(kept: list[Hit], most: int = 3) -> str:
     """Sentences where the papers themselves name open problems or limitations, each cited (G keys)."""
-    found = [(i, sentence) for i, hit in enumerate(kept) for sentence in _sentences(hit.paper.abstract)
+    found = [(i, sentence) for i, hit in enumerate(kept) for sentence in split_sentences(hit.paper.abstract)
              if _OPEN.search(sentence)][:most]
     if not found:
         return "The abstracts of these papers do not name open problems explicitly."
@@ -257,7 +258,7 @@ ASPECTS: list[tuple[str, Callable[[str], bool]]] = [
 
 def aspect_sentences(abstract: str) -> dict[str, str | None]:
     """Problem / approach / data / results sentences of an abstract, each used at most once."""
-    sentences = _sentences(abstract)
+    sentences = split_sentences(abstract)
     used: set[str] = set()
     picked: dict[str, str | None] = {}
     for aspect, test in ASPECTS:
@@ -311,13 +312,8 @@ def _topic_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text) if w.lower() not in _STOP and len(w) > 1]
 
 
-def _sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", text.strip())
-    return [p.strip() for p in parts if len(p.strip()) > 25]
-
-
 def _first_sentence(text: str, most: int = 200) -> str:
-    sentence = (_sentences(text) or [text])[0]
+    sentence = (split_sentences(text) or [text])[0]
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 
