@@ -76,7 +76,7 @@ class AnswerSettings(_Group):
     covered_similarity: float = Field(0.5, description="Best dense similarity above which the corpus is deemed to cover it.")
     covered_bm25: float = Field(8.0, description="Best BM25 score above which the corpus is deemed to cover it.")
     list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
-    list_min_similarity: float = Field(0.4, description="Dense similarity a 'yes' from the judge also needs.")
+    list_min_similarity: float = Field(0.45, description="Dense similarity a 'yes' from the judge also needs.")
     overview_papers: int = Field(10, description="Most papers an overview cites.")
 
 
