@@ -35,6 +35,15 @@ class AuthorIndex:
                 if len(token) > 1:
                     self.by_token.setdefault(token, []).append((author, tokens))
 
+    def matching(self, query: str) -> set[str]:
+        """Catalog names that `query` names (names.name_matches), looked up by token instead of scanning."""
+        candidates: set[str] = set()
+        for fold in (False, True):
+            full = [t for t in name_tokens(query, fold=fold) if len(t) > 1]
+            if full:
+                candidates |= {author for author, _ in self.by_token.get(full[0], [])}
+        return {author for author in candidates if name_matches(query, author)}
+
     def find(self, question: str) -> str | None:
         """The longest span of the question that names an author of the catalog, or None.
 
