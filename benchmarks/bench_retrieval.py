@@ -314,8 +314,16 @@ def worker_search(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     settings = make_settings(Path(args.home), args.chroma_url)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    import assistant.embedder as embedder_module
+
+    shipped_small = getattr(embedder_module, "SMALL_BATCH", 0)  # LocalEmbedder: <= this many texts on 1 thread
+    if args.query_threads:  # the variant: every embed on this many torch threads
+        torch.set_num_threads(args.query_threads)
+        if shipped_small:
+            embedder_module.SMALL_BATCH = 0
+        query_threads = args.query_threads
+    else:
+        query_threads = 1 if shipped_small else torch.get_num_threads()
     t = time.perf_counter()
     embedder = make_embedder(settings.embedding)
     embedder.embed(["warm-up"])
@@ -376,7 +384,8 @@ def worker_search(args: argparse.Namespace) -> dict[str, Any]:
         "stats": {k: {"p50": pct(v, 50), "p95": pct(v, 95), "mean": float(np.mean(v))} for k, v in samples.items()},
         "filtered_mean_ms": {k: float(np.mean([r[k] for r in slow_filtered])) * 1000 for k in slow_filtered[0]}
         if slow_filtered else {},
-        "count_alone": {"p50": pct(counts, 50), "p95": pct(counts, 95)}, "threads": torch.get_num_threads(),
+        "count_alone": {"p50": pct(counts, 50), "p95": pct(counts, 95)}, "query_threads": query_threads,
+        "variant": bool(args.query_threads),
         "maxrss_kb": peak_rss_kb(), "load": load(),
     }
 
@@ -569,9 +578,8 @@ def filtered_note(columns: list[tuple[str, dict[str, Any]]]) -> list[str]:
              for name, r in columns if r.get("filtered_mean_ms")]
     if not parts:
         return []
-    return ["", "Mean of the filtered searches alone: " + "; ".join(parts) + ". 'Other' there is the Python "
-            "filter pass over every paper in `Retriever._allowed` (and again in `papers_by` when fewer than k "
-            "papers were found)."]
+    return ["", "Mean of the filtered searches alone: " + "; ".join(parts) + ". 'Other' there is mostly the Python "
+            "metadata filter (`Retriever._allowed`, and `papers_by` when fewer than k papers were found)."]
 
 
 def render(res: dict[str, Any]) -> str:
@@ -582,7 +590,7 @@ def render(res: dict[str, Any]) -> str:
           f"**shared with other jobs while this ran**: load average (1/5/15 min) {m['load_start']} at start, "
           f"{m['load_end']} at end (a load above 2 means the 2 cores were oversubscribed, so every figure "
           "here is pessimistic and noisy).",
-          f"- Versions: chromadb {m['chromadb']}, bm25s {m['bm25s']}, torch {m['torch']}.",
+          f"- Code: papertrail {m.get('code', '?')}; chromadb {m['chromadb']}, bm25s {m['bm25s']}, torch {m['torch']}.",
           f"- Settings: embedding `{s['embedding']}` (local, CPU, batch {s['batch_size']}); chunks "
           f"{s['chunk_tokens']} tokens, overlap {s['overlap_tokens']}; retrieval k={K}, dense_chunks "
           f"{s['dense_chunks']}, bm25_candidates {s['bm25_candidates']}, rrf_k {s['rrf_k']}; ingest WRITE_BATCH "
@@ -620,7 +628,7 @@ def render(res: dict[str, Any]) -> str:
     else:
         L += ["Not run.", ""]
 
-    small, one = res.get("search_small"), res.get("search_small_1t")
+    small, alt = res.get("search_small"), res.get("search_small_alt")
     L += ["### 2. Search latency, bundled corpus", ""]
     if small:
         L += carried(res, small)
@@ -629,9 +637,10 @@ def render(res: dict[str, Any]) -> str:
               f"searches) after 6 warm-up searches, model loaded, embedded Chroma, in a child process; "
               f"{small['filtered_queries']} of the questions name an author or year and so run filtered. "
               f"{small['papers']} papers, {small['chunks']} chunks. Goal: < 50 ms. Run twice: as shipped "
-              f"(torch's default of {small['threads']} threads) and with `torch.set_num_threads(1)` in the "
-              "search process.", ""]
-        cols = [(f"{small['threads']} threads", small)] + ([("1 thread", one)] if one else [])
+              f"(the query embedded on {small['query_threads']} torch thread(s))"
+              + (f" and with every embed on {alt['query_threads']} torch thread(s) (`torch.set_num_threads`, "
+                 "`assistant.embedder.SMALL_BATCH = 0`)" if alt else "") + ".", ""]
+        cols = [(f"shipped, {small['query_threads']}t", small)] + ([(f"{alt['query_threads']}t", alt)] if alt else [])
         L += latency_table(cols)
         L += filtered_note(cols)
         L += ["", f"A separate `collection.count()` (which `ChromaStore.query` made before every query until "
@@ -704,13 +713,13 @@ def render(res: dict[str, Any]) -> str:
     return "\n".join(L)
 
 
-PART_KEYS = {"ingest": ["ingest"], "search": ["search_small", "search_small_1t"], "large": ["large"]}
+PART_KEYS = {"ingest": ["ingest"], "search": ["search_small", "search_small_alt"], "large": ["large"]}
 
 
 def carry_over(res: dict[str, Any], parts: set[str]) -> None:
     """Stamp this run on the parts it ran; take the parts it skipped from the last run, stamped with theirs."""
     this_run = {"date": res["date"], "command": res["command"], "load_start": res["machine"]["load_start"],
-                "load_end": res["machine"]["load_end"]}
+                "load_end": res["machine"]["load_end"], "code": res["machine"].get("code", "?")}
     last = CACHE / "retrieval-last.json"
     try:
         previous = json.loads(last.read_text())
@@ -731,7 +740,8 @@ def carried(res: dict[str, Any], part: dict[str, Any]) -> list[str]:
     run = part.get("run")
     if not run or run["date"] == res["date"]:
         return []
-    return [f"_Not rerun this time: carried over from the run of {run['date']} (`{run['command']}`; load "
+    code = f"; code: {run['code']}" if run.get("code") else ""
+    return [f"_Not rerun this time: carried over from the run of {run['date']} (`{run['command']}`{code}; load "
             f"{run['load_start']} at its start, {run['load_end']} at its end)._", ""]
 
 
@@ -752,7 +762,15 @@ def machine() -> dict[str, Any]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gib": mem, "python": platform.python_version(),
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "assistant", "ingest"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        code = f"commit {commit}" + (" + uncommitted changes in assistant/ or ingest/" if dirty else " (clean)")
+    except (OSError, subprocess.CalledProcessError):
+        code = "unknown (not a git checkout)"
+    return {"nproc": os.cpu_count(), "cpu": cpu, "code": code, "mem_gib": mem, "python": platform.python_version(),
             "chromadb": chromadb.__version__, "bm25s": bm25s.__version__, "torch": torch.__version__,
             "load_start": load()}
 
@@ -770,12 +788,14 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes")
     parser.add_argument("--no-write", action="store_true",
                         help="print only, leave RESULTS.md and benchmarks/cache/retrieval-last.json alone")
+    parser.add_argument("--render-only", action="store_true",
+                        help="rewrite the RESULTS.md section from benchmarks/cache/retrieval-last.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
     parser.add_argument("--vectors", help=argparse.SUPPRESS)
     parser.add_argument("--chroma-url", help=argparse.SUPPRESS)
-    parser.add_argument("--threads", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--query-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import ingest.pipeline as pipeline
@@ -787,6 +807,10 @@ def main() -> None:
         Path(args.out).write_text(json.dumps(worker(args)))
         return
 
+    if args.render_only:
+        write_results(render(json.loads((CACHE / "retrieval-last.json").read_text())))
+        print(f"wrote {RESULTS}")
+        return
     parts = set(args.parts.split(","))
     if args.skip_large:
         parts.discard("large")
@@ -838,10 +862,11 @@ def main() -> None:
                                              passes=args.passes)
             st = res["search_small"]["stats"]["total"]
             print(f"[search]   p50 {st['p50']:.1f} ms, p95 {st['p95']:.1f} ms", flush=True)
-            print("[search] bundled corpus, torch.set_num_threads(1) ...", flush=True)
-            res["search_small_1t"] = run_worker("search", work / "search-small-1t.json", home=work / "corpus-home",
-                                                passes=args.passes, threads=1)
-            st = res["search_small_1t"]["stats"]["total"]
+            alt = 2 if res["search_small"]["query_threads"] == 1 else 1
+            print(f"[search] bundled corpus, queries embedded on {alt} torch thread(s) ...", flush=True)
+            res["search_small_alt"] = run_worker("search", work / "search-small-alt.json",
+                                                 home=work / "corpus-home", passes=args.passes, query_threads=alt)
+            st = res["search_small_alt"]["stats"]["total"]
             print(f"[search]   p50 {st['p50']:.1f} ms, p95 {st['p95']:.1f} ms", flush=True)
         if "large" in parts:
             res["large"] = bench_large(args.papers, vectors, work, args)
