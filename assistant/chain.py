@@ -154,20 +154,17 @@ class Chain:
     def messages(self, prompt: str) -> list[dict[str, str]]:
         return [{"role": "system", "content": prompts.load("system")}, {"role": "user", "content": prompt}]
 
-    def generate_cited(self, run: Run, context: list[tuple[Hit, str]], template: str = "answer",
-                       extra: str = "", allow_refusal: bool = True) -> Stream:
+    def generate_cited(self, run: Run, context: list[tuple[Hit, str]], allow_refusal: bool = True) -> Stream:
         """Stream a cited answer over `context`; retry once strictly, then fall back to extractive.
 
         With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
         answer, not a refusal: the retry and the extractive fallback still answer from the sources."""
         hits = [hit for hit, _ in context]
         values = {"sources": self.format_sources(context), "question": run.standalone}
-        if template == "answer":
-            values["extra"] = extra
         citer = StreamingCiter(hits)
         raw = ""
         held = True  # hold the first characters back until we know it is not NOT COVERED
-        for delta in self.llm.stream(self.messages(prompts.render(template, **values))):
+        for delta in self.llm.stream(self.messages(prompts.render("answer", **values))):
             raw += delta
             if held and (len(raw.strip()) < len(NOT_COVERED) and NOT_COVERED.startswith(raw.strip().upper())):
                 continue

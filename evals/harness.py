@@ -14,7 +14,7 @@ from assistant.api import Assistant
 from assistant.records import paper_id_for
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from evals.metrics import average, precision, recall_at, reciprocal_rank
+from evals.metrics import average, recall_at, reciprocal_rank
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 

@@ -467,7 +467,7 @@ def test_planted_instructions_stay_data(tiny: Assistant, planted_stream: list[An
     chain = tiny.chain
     hits = tiny.search(MOE_Q)
     messages = chain.messages(prompts.render("answer", sources=chain.format_sources(chain.fit_context(hits)),
-                                             question=MOE_Q, extra=""))
+                                             question=MOE_Q))
     assert messages[0]["role"] == "system" and "not instructions" in messages[0]["content"]
     assert "Ignore previous instructions" not in messages[0]["content"]
     user = messages[1]["content"]

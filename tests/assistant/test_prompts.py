@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(p.stem for p in (ROOT / "prompts").glob("*.md"))
 # What the answer chain fills in, per template (system is sent as is).
 EXPECTED = {
-    "answer": {"extra", "sources", "question"},
+    "answer": {"sources", "question"},
     "answer_strict": {"sources", "question"},
     "difference": {"sources"},
     "judge": {"question", "title", "excerpt"},
