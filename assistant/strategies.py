@@ -8,7 +8,7 @@ complete and every line is cited.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Generator
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------
-def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Iterator[Progress | list[Hit]]:
+def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Generator[Progress, None, list[Hit]]:
     """Per-candidate relevance, PaperQA-style: retrieval evidence first, then a one-word model verdict.
 
     Candidates with weak retrieval evidence are dropped without asking; each remaining one gets a short
@@ -99,13 +99,19 @@ def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Iterator[P
         if verdict.startswith("yes") and strong:
             kept.append(hit)
     yield Progress(message="Judging relevance", done=len(pool), total=len(pool))
-    yield kept
+    return kept
 
 
-def best_sentence(chain: "Chain", request: str, paper: Paper) -> str:
-    sentences = split_sentences(paper.abstract) or [truncate(paper.abstract, 60)]
-    vectors = chain.retriever.embedder.embed([request] + sentences)
-    return sentences[int(np.argmax(vectors[1:] @ vectors[0]))]
+def best_sentences(chain: "Chain", request: str, papers: list[Paper]) -> list[str]:
+    """For each paper, the abstract sentence closest to the request (one embedding call for all)."""
+    per_paper = [split_sentences(p.abstract) or [truncate(p.abstract, 60)] for p in papers]
+    vectors = chain.retriever.embedder.embed([request] + [s for sentences in per_paper for s in sentences])
+    scores = vectors[1:] @ vectors[0]
+    best, start = [], 0
+    for sentences in per_paper:
+        best.append(sentences[int(np.argmax(scores[start:start + len(sentences)]))])
+        start += len(sentences)
+    return best
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
@@ -114,16 +120,12 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     if chain.covered(pool[:5]) is False:
         yield chain.refusal(run)
         return
-    kept: list[Hit] = []
-    for item in judge_relevance(chain, run.standalone, pool):
-        if isinstance(item, Progress):
-            yield item
-        else:
-            kept = item
+    kept = yield from judge_relevance(chain, run.standalone, pool)
     if not kept:
         yield chain.refusal(run)
         return
-    lines = [f"- **{h.paper.title}**: {best_sentence(chain, topic, h.paper)} [S{i + 1}]" for i, h in enumerate(kept)]
+    sentences = best_sentences(chain, topic, [h.paper for h in kept])
+    lines = [f"- **{h.paper.title}**: {sentence} [S{i + 1}]" for i, (h, sentence) in enumerate(zip(kept, sentences))]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines)
     resolved = resolve(raw, kept)
     yield resolved.text
@@ -166,12 +168,7 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
     if chain.covered(pool[:5]) is False:
         yield chain.refusal(run)
         return
-    kept: list[Hit] = []
-    for item in judge_relevance(chain, f"papers about {topic}", pool):
-        if isinstance(item, Progress):
-            yield item
-        else:
-            kept = item
+    kept = yield from judge_relevance(chain, f"papers about {topic}", pool)
     kept = (kept or pool[:5])[:chain.settings.answer.overview_papers]
     themes = group_into_themes(chain, kept)
     listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
