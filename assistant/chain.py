@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from assistant import prompts
+from assistant.attribution import attribute
 from assistant.citations import StreamingCiter, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
 from assistant.named import NameIndex
@@ -160,11 +161,11 @@ class Chain:
         With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
         answer, not a refusal: the retry and the extractive fallback still answer from the sources."""
         hits = [hit for hit, _ in context]
-        values = {"sources": self.format_sources(context), "question": run.standalone}
+        messages = self.messages(prompts.render("answer", sources=self.format_sources(context), question=run.standalone))
         citer = StreamingCiter(hits)
         raw = ""
         held = True  # hold the first characters back until we know it is not NOT COVERED
-        for delta in self.llm.stream(self.messages(prompts.render("answer", **values))):
+        for delta in self.llm.stream(messages):
             raw += delta
             if held and (len(raw.strip()) < len(NOT_COVERED) and NOT_COVERED.startswith(raw.strip().upper())):
                 continue
@@ -182,9 +183,14 @@ class Chain:
             return
         resolved = resolve(raw, hits)
         extractive = False
+        if not resolved.citations:  # often a right answer without its key: add keys the sources clearly support
+            attributed = resolve(attribute(raw, [f"{hit.paper.title}\n{text}" for hit, text in context]), hits)
+            attributed.dropped += resolved.dropped
+            resolved = attributed
         if not resolved.citations:
-            strict = prompts.render("answer_strict", sources=values["sources"], question=run.standalone)
-            retry = self.llm.complete(self.messages(strict))
+            # the retry continues the conversation, so llama.cpp reuses the sources it has already read
+            retry = self.llm.complete(messages + [{"role": "assistant", "content": raw.strip() or "(no answer)"},
+                                                  {"role": "user", "content": prompts.render("answer_retry")}])
             if allow_refusal and retry.strip().upper().startswith(NOT_COVERED):
                 yield self.refusal(run)
                 return

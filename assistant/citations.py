@@ -35,6 +35,11 @@ def _names_in(context: list[Hit]) -> set[str]:
             for text in (hit.paper.title, hit.paper.abstract, hit.passage or "") for name in _NAME.findall(text)}
 
 
+def has_marker(text: str) -> bool:
+    """The text carries a citation key in any form resolve() accepts."""
+    return bool(_MARKER.search(text))
+
+
 def key_for(index: int) -> str:
     """Context entry i (0-based) is cited as S{i+1}."""
     return f"S{index + 1}"

@@ -236,6 +236,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"[{piece.message} {piece.done}/{piece.total}]", file=sys.stderr, flush=True)
         else:
             final = piece
+    if final is not None and streamed.strip() and final.answer.startswith(streamed.strip()):
+        print(final.answer[len(streamed.strip()):], end="")  # keys added at the end of the streamed text
+        streamed = final.answer
     print()
     if final is None:
         return 0

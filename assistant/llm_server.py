@@ -167,12 +167,12 @@ class LocalServer:
             "model": str(self.model_path()),
             "alias": self.settings.llm_name,
             "threads": model.threads,
+            "batch_threads": model.batch_threads or os.cpu_count() or 1,
             "context_size": model.context_size,
             "prompt_cache": model.prompt_cache,
         }
 
     def _command(self, config: dict[str, Any], port: int) -> list[str]:
-        threads = str(config["threads"])
         return [
             sys.executable, "-m", "llama_cpp.server",
             "--model", config["model"],
@@ -180,8 +180,8 @@ class LocalServer:
             "--host", "127.0.0.1",
             "--port", str(port),
             "--n_ctx", str(config["context_size"]),
-            "--n_threads", threads,
-            "--n_threads_batch", threads,  # default is all cores, which loses on a shared machine
+            "--n_threads", str(config["threads"]),  # generation: more threads collapse when a core is busy
+            "--n_threads_batch", str(config["batch_threads"]),  # prompt reading scales with cores
             "--logits_all", "False",  # default True keeps n_ctx x vocab floats and copies them per token
             "--use_mlock", "False",  # do not pin 1 GB of RAM on a shared machine
             "--interrupt_requests", "False",  # default True aborts a running answer on any new request

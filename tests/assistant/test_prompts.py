@@ -16,7 +16,7 @@ TEMPLATES = sorted(p.stem for p in (ROOT / "prompts").glob("*.md"))
 # What the answer chain fills in, per template (system is sent as is).
 EXPECTED = {
     "answer": {"sources", "question"},
-    "answer_strict": {"sources", "question"},
+    "answer_retry": set(),
     "difference": {"sources"},
     "judge": {"question", "title", "excerpt"},
     "rewrite": {"history", "question"},
@@ -74,13 +74,13 @@ def test_missing_template_is_a_prompt_error() -> None:
 
 def test_values_are_not_rendered_again() -> None:
     """An abstract that contains "{question}" stays literal text: values are never templates."""
-    text = prompts.render("answer_strict", sources="[S1] Paper\nIt says {question} and {sources}.", question="Q?")
+    text = prompts.render("answer", sources="[S1] Paper\nIt says {question} and {sources}.", question="Q?")
     assert "It says {question} and {sources}." in text
     assert text.count("Q?") == 1
 
 
 def test_sources_sit_inside_the_sources_block() -> None:
-    for name in ("answer", "answer_strict", "difference", "theme"):
+    for name in ("answer", "difference", "theme"):
         values = {key: "x" for key in EXPECTED[name]} | {"sources": "SOURCE-TEXT"}
         text = prompts.render(name, **values)
         assert text.index("<sources>") < text.index("SOURCE-TEXT") < text.index("</sources>")
@@ -106,7 +106,7 @@ def render_calls() -> list[tuple[str, str, set[str]]]:
 
 def test_code_passes_each_template_its_placeholders() -> None:
     calls = render_calls()
-    assert {template for _, template, _ in calls} >= {"rewrite", "answer_strict", "summary", "judge", "theme",
+    assert {template for _, template, _ in calls} >= {"rewrite", "answer", "answer_retry", "summary", "judge", "theme",
                                                      "difference"}
     wrong = [(where, template, sorted(names), sorted(placeholders(template)))
              for where, template, names in calls if names != placeholders(template)]
