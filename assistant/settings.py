@@ -79,7 +79,12 @@ class AnswerSettings(_Group):
     covered_similarity: float = Field(0.5, description="Best dense similarity above which the corpus is deemed to cover it.")
     covered_bm25: float = Field(8.0, description="Best BM25 score above which the corpus is deemed to cover it.")
     list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
-    list_min_similarity: float = Field(0.45, description="Dense similarity a 'yes' from the judge also needs.")
+    list_judge: Literal["scores", "model"] = Field(
+        "scores", description="How list candidates are judged: 'scores' keeps those the relevance model "
+                              "(assistant/relevance.py) rates likely; 'model' also asks the chat model about each "
+                              "of them (worth it with a strong endpoint, not with the packaged 1.5B model).")
+    list_threshold: float | None = Field(
+        None, description="Relevance probability a list candidate needs; default: the fitted model's threshold.")
     overview_papers: int = Field(10, description="Most papers an overview cites.")
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable, Generator
 
-import numpy as np
 
 from assistant import prompts
 from assistant.chain import split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
-from assistant.records import Answer, Hit, Paper, Progress
+from assistant.records import Answer, Hit, Progress
+from assistant.relevance import Scored, load_model, request_topic, score_candidates
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -78,56 +78,46 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------
-def judge_relevance(chain: "Chain", request: str, hits: list[Hit]) -> Generator[Progress, None, list[Hit]]:
-    """Per-candidate relevance, PaperQA-style: retrieval evidence first, then a one-word model verdict.
+def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit]) -> Generator[Progress, None, list[Scored]]:
+    """The pool's candidates that are about `topic`, most relevant first.
 
-    Candidates with weak retrieval evidence are dropped without asking; each remaining one gets a short
-    yes/no prompt (request first, so llama.cpp reuses the cached prefix between candidates). A "yes" is
-    kept only when the dense similarity also clears `list_min_similarity` or BM25 found it strongly:
-    the small local model says "yes" too readily to be trusted alone.
+    Each candidate gets a calibrated relevance probability (assistant/relevance.py) and is kept above the
+    threshold. With `answer.list_judge = "model"` the chat model is also asked a short yes/no per kept
+    candidate (request first, so llama.cpp reuses the cached prefix between candidates).
     """
     cfg = chain.settings.answer
-    pool = [h for h in hits if (h.dense_similarity or 0.0) >= cfg.min_relevance - 0.05
-            or (h.bm25_score or 0.0) >= cfg.covered_bm25]
-    kept: list[Hit] = []
-    for done, hit in enumerate(pool):
-        yield Progress(message="Judging relevance", done=done, total=len(pool))
-        prompt = prompts.render("judge", question=request, title=hit.paper.title,
-                                excerpt=truncate(hit.passage or hit.paper.abstract, 70))
-        verdict = chain.llm.complete(chain.messages(prompt), max_tokens=2).strip().lower()
-        strong = (hit.dense_similarity or 0.0) >= cfg.list_min_similarity or (hit.bm25_score or 0.0) >= cfg.covered_bm25
-        if verdict.startswith("yes") and strong:
-            kept.append(hit)
-    yield Progress(message="Judging relevance", done=len(pool), total=len(pool))
-    return kept
-
-
-def best_sentences(chain: "Chain", request: str, papers: list[Paper]) -> list[str]:
-    """For each paper, the abstract sentence closest to the request (one embedding call for all)."""
-    per_paper = [split_sentences(p.abstract) or [truncate(p.abstract, 60)] for p in papers]
-    vectors = chain.retriever.embedder.embed([request] + [s for sentences in per_paper for s in sentences])
-    scores = vectors[1:] @ vectors[0]
-    best, start = [], 0
-    for sentences in per_paper:
-        best.append(sentences[int(np.argmax(scores[start:start + len(sentences)]))])
-        start += len(sentences)
-    return best
+    yield Progress(message="Scoring relevance", done=0, total=len(pool))
+    scored = score_candidates(topic, pool, chain.retriever.embedder)
+    threshold = cfg.list_threshold if cfg.list_threshold is not None else load_model()["threshold"]
+    kept = [s for s in scored if s.probability >= threshold]
+    yield Progress(message="Scoring relevance", done=len(pool), total=len(pool))
+    if cfg.list_judge != "model":
+        return kept
+    confirmed = []
+    for done, candidate in enumerate(kept):
+        yield Progress(message="Judging relevance", done=done, total=len(kept))
+        prompt = prompts.render("judge", question=request, title=candidate.hit.paper.title,
+                                excerpt=truncate(candidate.sentence, 70))
+        if chain.llm.complete(chain.messages(prompt), max_tokens=2).strip().lower().startswith("yes"):
+            confirmed.append(candidate)
+    yield Progress(message="Judging relevance", done=len(kept), total=len(kept))
+    return confirmed
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
-    topic = chain.retriever.read(run.standalone).topic or run.standalone
+    topic = request_topic(chain.retriever.read(run.standalone).topic or run.standalone)
     pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
     if chain.covered(pool[:5]) is False:
         yield chain.refusal(run)
         return
-    kept = yield from judge_relevance(chain, run.standalone, pool)
+    kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
     if not kept:
         yield chain.refusal(run)
         return
-    sentences = best_sentences(chain, topic, [h.paper for h in kept])
-    lines = [f"- **{h.paper.title}**: {sentence} [S{i + 1}]" for i, (h, sentence) in enumerate(zip(kept, sentences))]
+    hits = [s.hit for s in kept]
+    lines = [f"- **{s.hit.paper.title}**: {s.sentence} [S{i + 1}]" for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines)
-    resolved = resolve(raw, kept)
+    resolved = resolve(raw, hits)
     yield resolved.text
     yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
                  kind="list", standalone_question=run.standalone)
@@ -168,8 +158,8 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
     if chain.covered(pool[:5]) is False:
         yield chain.refusal(run)
         return
-    kept = yield from judge_relevance(chain, f"papers about {topic}", pool)
-    kept = (kept or pool[:5])[:chain.settings.answer.overview_papers]
+    scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
+    kept = ([s.hit for s in scored] or pool[:5])[:chain.settings.answer.overview_papers]
     themes = group_into_themes(chain, kept)
     listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
     intro = f"This overview of {topic} draws on {len(kept)} papers of the corpus: {listing}."

@@ -333,6 +333,34 @@ def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoi
     assert "achieves 86% accuracy and scales to sequences 4 times longer [" in answer.answer
 
 
+# --- "which papers" lists -----------------------------------------------------------------------------
+EQUIVARIANT_Q = "Which papers are about group equivariant neural networks?"
+EQUIVARIANT = ["Categorification of Group Equivariant Neural Networks",  # the two such papers of tests/data
+               "Lie Group Decompositions for Equivariant Neural Networks"]
+
+
+def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, EQUIVARIANT_Q)
+    assert stub.requests == []  # the default judge is the relevance model, not the chat model
+    assert answer.kind == "list" and not answer.refused
+    assert sorted(c.title for c in answer.citations) == EQUIVARIANT
+    lines = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2 and all(re.search(r"\[[12]\]$", line) for line in lines)
+    cited, retrieved = ids(answer)
+    assert set(cited) <= set(retrieved)
+
+
+def test_list_judged_by_the_model_keeps_only_its_yes(stub: ReplayEndpoint, retriever: Retriever, tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", llm_base_url=stub.url, model={"retries": 0, "timeout_s": 20},
+                        answer={"list_judge": "model"})
+    stub.responder = lambda prompt: "yes" if "Categorification" in prompt else "no"
+    items = list(Chain(settings, retriever, ChatClient(settings)).stream(EQUIVARIANT_Q))
+    answer = items[-1]
+    assert len(stub.requests) == 2  # one short verdict per candidate the relevance model kept
+    assert [c.title for c in answer.citations] == EQUIVARIANT[:1]
+    assert any(isinstance(i, Progress) and i.message == "Judging relevance" for i in items)
+
+
 # --- the command line -----------------------------------------------------------------------------------
 @pytest.fixture
 def cli_home(ingested: Any, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -1,0 +1,122 @@
+"""How relevant is each candidate paper to a "which papers ..." request? A calibrated probability.
+
+The packaged 1.5B chat model is no judge here: asked "is this paper about X?" per candidate it said yes to
+429 of 434 off-topic candidates of our list questions (evals/results/list-judge-diagnosis.json). So relevance is a small
+logistic model over evidence that is cheap and measurable: retrieval scores, MiniLM similarities between
+the request's topic and the title, the abstract and its best sentence, and how many of the topic's words
+and word pairs the paper uses, each also relative to the best candidate of the pool. The weights live in
+`assistant/relevance_model.json`, fit by `evals/fit_relevance.py` (leave-one-question-out figures there).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from assistant.embedder import Embedder
+from assistant.records import Hit
+from assistant.chain import split_sentences
+
+BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_sentence", "words_title", "words_abstract",
+                 "pairs_title", "pairs_abstract", "density")
+FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
+
+_VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|"
+          r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
+          r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
+          r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering")
+_FRAME = re.compile(
+    r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell)\s+(?:me\s+)?)?"
+    r"(?:(?:which|what|any|all|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have)\s+)?"
+    r"(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
+    r"(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)\s+)?(?:(?:that|which)\s+)?"
+    r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
+    rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)
+_WORD_STOP = set("a an the of on in for to and or by with from about models model using use based such as e.g i.e etc "
+                 "including".split())
+
+
+def request_topic(question: str) -> str:
+    """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
+    topic = question.strip().rstrip("?.! ")
+    topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exist| does the corpus have)?\s+(?:on|about)\s+",
+                   "", topic, flags=re.I)
+    topic = re.sub(r"^what does the corpus (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
+    topic = _FRAME.sub("", topic)
+    topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
+    return topic or question
+
+
+def _stems(text: str) -> list[str]:
+    """Lower-case words cut to 6 letters, so "quantization" and "quantized" meet."""
+    return [w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _WORD_STOP and len(w) > 1]
+
+
+def _pairs(stems: list[str]) -> set[tuple[str, str]]:
+    return set(zip(stems, stems[1:]))
+
+
+@dataclass
+class Scored:
+    hit: Hit
+    probability: float
+    sentence: str  # the abstract sentence closest to the topic: what the list line quotes
+
+
+def feature_table(topic: str, hits: list[Hit], embedder: Embedder) -> tuple[np.ndarray, list[str]]:
+    """One row of FEATURES per candidate, and each candidate's sentence closest to the topic."""
+    per_paper = [split_sentences(h.paper.abstract) or [h.paper.abstract[:300] or h.paper.title] for h in hits]
+    texts = [topic] + [h.paper.title for h in hits] + [f"{h.paper.title}. {h.paper.abstract}" for h in hits]
+    vectors = embedder.embed(texts + [s for sentences in per_paper for s in sentences])
+    n = len(hits)
+    to_topic = vectors[1:] @ vectors[0]
+    titles, abstracts, sentences = to_topic[:n], to_topic[n:2 * n], to_topic[2 * n:]
+    topic_stems = _stems(topic)
+    wanted, wanted_pairs = set(topic_stems), _pairs(topic_stems)
+    rows, best, start = [], [], 0
+    for i, hit in enumerate(hits):
+        own = sentences[start:start + len(per_paper[i])]
+        start += len(per_paper[i])
+        best.append(per_paper[i][int(np.argmax(own))])
+        title_stems = _stems(hit.paper.title)
+        all_stems = _stems(f"{hit.paper.title} . {hit.paper.abstract}")
+        rows.append([
+            hit.dense_similarity or 0.0, hit.bm25_score or 0.0, titles[i], abstracts[i], float(own.max()),
+            len(wanted & set(title_stems)) / max(1, len(wanted)), len(wanted & set(all_stems)) / max(1, len(wanted)),
+            len(wanted_pairs & _pairs(title_stems)) / max(1, len(wanted_pairs)),
+            len(wanted_pairs & _pairs(all_stems)) / max(1, len(wanted_pairs)),
+            10 * sum(s in wanted for s in all_stems) / max(1, len(all_stems)),
+        ])
+    table = np.array(rows, dtype=np.float64).reshape(n, len(BASE_FEATURES))
+    tops = np.where(table.max(axis=0) > 0, table.max(axis=0), 1.0)
+    ranks = np.arange(n, dtype=np.float64).reshape(n, 1) / 30.0
+    return np.hstack([table, table / tops, ranks]), best
+
+
+@lru_cache(maxsize=1)
+def load_model() -> dict:
+    text = resources.files("assistant").joinpath("relevance_model.json").read_text(encoding="utf-8")
+    model = json.loads(text)
+    if tuple(model["features"]) != FEATURES:
+        raise ValueError("assistant/relevance_model.json was fit on other features: run evals/fit_relevance.py")
+    return model
+
+
+def probabilities(table: np.ndarray, model: dict) -> np.ndarray:
+    z = (table - np.array(model["mean"])) / np.array(model["scale"])
+    return 1.0 / (1.0 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"])))
+
+
+def score_candidates(topic: str, hits: list[Hit], embedder: Embedder) -> list[Scored]:
+    """Candidates with their relevance probability, most relevant first."""
+    if not hits:
+        return []
+    table, sentences = feature_table(topic, hits, embedder)
+    chances = probabilities(table, load_model())
+    scored = [Scored(hit=h, probability=float(p), sentence=s) for h, p, s in zip(hits, chances, sentences)]
+    return sorted(scored, key=lambda s: -s.probability)

@@ -1,0 +1,64 @@
+"""List relevance: the request's topic, the feature table and the fitted model, on the real test index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embedder import Embedder
+from assistant.relevance import FEATURES, feature_table, load_model, probabilities, request_topic, score_candidates
+from assistant.retrieve import Retriever
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("Which papers work on LLM quantization?", "LLM quantization"),
+    ("Which papers in the corpus are about audio-driven talking face generation?", "audio-driven talking face generation"),
+    ("List the papers on Kolmogorov-Arnold networks.", "Kolmogorov-Arnold networks"),
+    ("What work is there on spiking neural networks?", "spiking neural networks"),
+    ("any work on graph neural networks?", "graph neural networks"),
+    ("What does the corpus have on time series forecasting models?", "time series forecasting models"),
+    ("Which papers propose or analyse parameter-efficient fine-tuning methods?", "parameter-efficient fine-tuning methods"),
+    ("Are there papers on RLHF?", "RLHF"),
+    ("Show me all papers on Mamba", "Mamba"),
+])
+def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
+    assert request_topic(question) == topic
+
+
+def test_the_shipped_model_matches_the_features_and_is_calibrated() -> None:
+    model = load_model()
+    assert model["features"] == list(FEATURES)
+    assert len(model["coef"]) == len(model["mean"]) == len(model["scale"]) == len(FEATURES)
+    assert 0.0 < model["threshold"] < 1.0
+    assert json.loads((ROOT / "assistant" / "relevance_model.json").read_text())["leave_one_out"]["recall"] > 0.5
+
+
+def test_feature_table_has_one_row_per_candidate(retriever: Retriever, embedder: Embedder) -> None:
+    hits = retriever.search("group equivariant neural networks", 10)
+    table, sentences = feature_table("group equivariant neural networks", hits, embedder)
+    assert table.shape == (len(hits), len(FEATURES))
+    assert np.all((table[:, len(FEATURES) // 2:-1] <= 1.0 + 1e-9))  # relative features: at most the pool's best
+    for hit, sentence in zip(hits, sentences):
+        assert sentence in hit.paper.abstract or sentence == hit.paper.title
+
+
+def test_on_topic_papers_outscore_the_rest(retriever: Retriever, embedder: Embedder) -> None:
+    """tests/data has exactly two papers on group-equivariant networks (grep 'quivariant' in titles)."""
+    topic = "group equivariant neural networks"
+    scored = score_candidates(topic, retriever.search(topic, 15), embedder)
+    threshold = load_model()["threshold"]
+    kept = [s.hit.paper.title for s in scored if s.probability >= threshold]
+    assert sorted(kept) == ["Categorification of Group Equivariant Neural Networks",
+                            "Lie Group Decompositions for Equivariant Neural Networks"]
+    assert [s.probability for s in scored] == sorted((s.probability for s in scored), reverse=True)
+
+
+def test_probabilities_follow_the_weights() -> None:
+    model = {"mean": [0.0, 0.0], "scale": [1.0, 1.0], "coef": [2.0, -1.0], "intercept": 0.0}
+    chances = probabilities(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), model)
+    assert chances[0] == pytest.approx(0.5) and chances[1] > 0.85 and chances[2] < 0.3
