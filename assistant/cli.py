@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--kind", default=None, help="only questions of this kind")
     p.add_argument("--json", type=Path, default=None, help="also write the report as JSON here")
+    p.add_argument("--questions", default=None,
+                   help="question file in evals/questions/ (default: retrieval or answers; e.g. list_holdout)")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("llm", help="the embedded llama.cpp server")
@@ -282,7 +284,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals.harness import run_eval
 
-    return run_eval(args.what, settings, limit=args.limit, kind=args.kind, json_path=args.json)
+    return run_eval(args.what, settings, limit=args.limit, kind=args.kind, json_path=args.json,
+                    questions=args.questions)
 
 
 def cmd_llm(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,6 +1,6 @@
 """Fit the list-relevance model (assistant/relevance_model.json) on the labelled list questions.
 
-    PAPERTRAIL_HOME=DIR python -m evals.fit_relevance [--questions answers] [--holdout list_holdout]
+    PAPERTRAIL_HOME=DIR python -m evals.fit_relevance [--questions answers,list_holdout] [--holdout FILE]
 
 For every list question it retrieves the candidate pool exactly as the list strategy does, computes
 `assistant.relevance.feature_table`, and labels each candidate by the grep-checked gold set. It fits an
@@ -65,11 +65,17 @@ def precision_recall(kept: np.ndarray, labels: np.ndarray, gold: int) -> tuple[f
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", default="answers")
+    parser.add_argument("--questions", default="answers,list_holdout", help="question files, comma-separated")
     parser.add_argument("--holdout", default=None)
     args = parser.parse_args()
     assistant = Assistant()
-    data = tables(assistant, load_questions(args.questions, kind="list"))
+    names = args.questions.split(",")
+    data = tables(assistant, [q for name in names for q in load_questions(name, kind="list")])
+    cfg = assistant.settings.answer  # the rule this model replaced: the retrieval gate of the yes/no judge
+    gate = [precision_recall((table[:, 0] >= 0.45) | (table[:, 1] >= cfg.covered_bm25), labels, len(q.gold))
+            for q, table, labels in data]
+    print(f"previous retrieval gate (dense >= 0.45 or BM25 >= {cfg.covered_bm25:g}): precision "
+          f"{np.mean([p for p, _ in gate]):.3f} recall {np.mean([r for _, r in gate]):.3f}")
     loo: dict[float, list[tuple[float, float]]] = {t: [] for t in THRESHOLDS}
     for i, (q, table, labels) in enumerate(data):
         rest = [d for j, d in enumerate(data) if j != i]
@@ -83,7 +89,7 @@ def main() -> int:
     # the threshold that comes closest to both goals of the list questions (precision 0.85, recall 0.9)
     threshold = max(summary, key=lambda t: min(summary[t][0] / 0.85, summary[t][1] / 0.9))
     model = fit(np.vstack([d[1] for d in data]), np.concatenate([d[2] for d in data]))
-    model |= {"threshold": threshold, "fit_on": f"evals/questions/{args.questions}.jsonl list questions ({len(data)})",
+    model |= {"threshold": threshold, "fit_on": f"list questions of {', '.join(f'evals/questions/{n}.jsonl' for n in names)} ({len(data)})",
               "fit_date": time.strftime("%Y-%m-%d"),
               "leave_one_out": {"precision": round(summary[threshold][0], 3), "recall": round(summary[threshold][1], 3)}}
     if args.holdout:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.api import Assistant
+from assistant.errors import PapertrailError
 from assistant.records import paper_id_for
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
@@ -31,7 +32,11 @@ class Question:
 
 
 def load_questions(name: str, kind: str | None = None, limit: int | None = None) -> list[Question]:
-    rows = [json.loads(line) for line in (QUESTIONS / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+    path = QUESTIONS / f"{name}.jsonl"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in QUESTIONS.glob("*.jsonl")))
+        raise PapertrailError(f"no question file evals/questions/{name}.jsonl; pick one of: {known}")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     questions = [
         Question(id=r["id"], kind=r["kind"], question=r["question"],
                  gold={paper_id_for(t) for t in r.get("relevant_titles", [])}, key_facts=r.get("key_facts", []),
@@ -90,20 +95,22 @@ def settings_stamp(settings: Settings) -> dict[str, Any]:
 
 
 def run_eval(what: str, settings: Settings, *, limit: int | None = None, kind: str | None = None,
-             json_path: Path | None = None) -> int:
+             json_path: Path | None = None, questions: str | None = None) -> int:
+    """`questions` names another file of evals/questions/ with the same format (e.g. list_holdout)."""
     assistant = Assistant(settings)
+    name = questions or what
     started = time.perf_counter()
     if what == "retrieval":
-        questions = load_questions("retrieval", kind, limit)
-        report: dict[str, Any] = evaluate_retrieval(assistant.retriever, questions)
+        asked = load_questions(name, kind, limit)
+        report: dict[str, Any] = evaluate_retrieval(assistant.retriever, asked)
         print_retrieval(report)
     else:
         from evals.answers import evaluate_answers, print_answers
 
-        questions = load_questions("answers", kind, limit)
-        report = evaluate_answers(assistant, questions)
+        asked = load_questions(name, kind, limit)
+        report = evaluate_answers(assistant, asked)
         print_answers(report)
-    print(f"{len(questions)} questions in {time.perf_counter() - started:.1f} s")
+    print(f"{len(asked)} questions in {time.perf_counter() - started:.1f} s")
     if json_path:
         json_path.write_text(json.dumps({"what": what, **settings_stamp(settings), "report": report}, indent=2))
     return 0

@@ -424,6 +424,18 @@ def test_ask_with_a_failing_endpoint_names_the_status(cli_home: Path, stub: Repl
                           "model crashed: out of memory."
 
 
+def test_ask_prints_keys_added_after_the_stream_on_the_same_line(cli_home: Path, stub: ReplayEndpoint,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PAPERTRAIL_LLM_BASE_URL", stub.url)
+    stub.script = [reply("uncited_mamba_throughput")]
+    assert cli.main(["ask", RECORDED["uncited_mamba_throughput"]["question"]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(reply("uncited_mamba_throughput") + " [1]\n")
+    assert "revised answer" not in out and out.count("5 times higher") == 1
+    assert "[1] Mamba: Linear-Time Sequence Modeling" in out
+
+
 def test_ask_prints_the_answer_that_replaced_the_stream(cli_home: Path, stub: ReplayEndpoint,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
