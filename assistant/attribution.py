@@ -29,7 +29,7 @@ def _terms(text: str) -> tuple[set[str], set[str]]:
 def best_source(sentence: str, sources: list[str], min_share: float = 0.6) -> int | None:
     """Index of the source that supports `sentence`, or None when none does clearly."""
     numbers, words = _terms(sentence)
-    if len(numbers) + len(words) < 2:
+    if 2 * len(numbers) + len(words) < 2:  # "1.2M" alone is enough when only one source has that number
         return None
     shares = []
     for text in sources:

@@ -181,6 +181,7 @@ class Chain:
         if allow_refusal and raw.strip().upper().startswith(NOT_COVERED):
             yield self.refusal(run)
             return
+        raw = re.sub(rf"\s*{NOT_COVERED}\W*$", "", raw)  # an answer that ends in the marker keeps its answer
         resolved = resolve(raw, hits)
         extractive = False
         if not resolved.citations:  # often a right answer without its key: add keys the sources clearly support
