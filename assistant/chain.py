@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 NOT_COVERED = "NOT COVERED"
 REFUSAL = "The corpus does not cover this."
 MAX_QUESTION_CHARS = 4000
+COVERAGE_DEPTH = 5  # how many top hits the coverage decision looks at
 Stream = Iterator["str | Progress | Answer"]
 
 
@@ -114,6 +115,7 @@ class Chain:
     def covered(self, hits: list[Hit]) -> bool | None:
         """True/False when retrieval evidence is clear either way, None when the model must judge."""
         cfg = self.settings.answer
+        hits = hits[:COVERAGE_DEPTH]  # a near match at rank 8 alone is not evidence that the corpus covers it
         if not hits:
             return False
         best_dense = max((h.dense_similarity or 0.0) for h in hits)

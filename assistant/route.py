@@ -20,6 +20,9 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
                       r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of)\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b", re.I)
+# "... in these papers?" points at the corpus; it does not ask for a list of papers
+_CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
+                               r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
 _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by)\b", re.I)
 
 
@@ -35,6 +38,6 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "author"
     if _SUMMARY.search(question):
         return "summary"
-    if _LIST.search(question):
+    if _LIST.search(_CORPUS_REFERENCE.sub(" ", question)):
         return "list"
     return "fact"

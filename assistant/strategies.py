@@ -107,10 +107,13 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     topic = request_topic(chain.retriever.read(run.standalone).topic or run.standalone)
     pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
-    if chain.covered(pool[:5]) is False:
+    covered = chain.covered(pool[:5])
+    if covered is False:
         yield chain.refusal(run)
         return
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
+    if covered is None:  # weak evidence: the relevance model ranks within the pool, so also ask for real similarity
+        kept = [s for s in kept if (s.hit.dense_similarity or 0.0) >= chain.settings.answer.list_min_similarity]
     if not kept:
         yield chain.refusal(run)
         return

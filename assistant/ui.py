@@ -440,10 +440,10 @@ class _App:
             for piece in stream:
                 if isinstance(piece, Answer):
                     answer = piece
-                elif isinstance(piece, Progress):
-                    if not streamed:
-                        messages[-1]["content"] = pending_markdown(progress_text(piece))
-                        yield (skip, messages, skip, skip, skip, skip, skip, skip)
+                elif isinstance(piece, Progress):  # shown under the text so far until more text arrives
+                    status = pending_markdown(progress_text(piece))
+                    messages[-1]["content"] = f"{chat_escape(streamed)}\n\n{status}" if streamed else status
+                    yield (skip, messages, skip, skip, skip, skip, skip, skip)
                 elif isinstance(piece, str) and piece:
                     streamed += piece
                     messages[-1]["content"] = chat_escape(streamed)

@@ -37,6 +37,7 @@ class TimedChatClient:
         self.seconds = 0.0
         self.prompt_tokens = 0
         self.output_tokens = 0
+        self.calls = 0
 
     def complete(self, messages: list[dict[str, Any]], **kwargs: Any) -> str:
         started = time.perf_counter()
@@ -57,6 +58,7 @@ class TimedChatClient:
         self._count(messages, text)
 
     def _count(self, messages: list[dict[str, Any]], text: str) -> None:
+        self.calls += 1
         self.prompt_tokens += sum(count_tokens(m["content"]) for m in messages)
         self.output_tokens += count_tokens(text)
 
@@ -65,6 +67,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=6)
     parser.add_argument("--home", type=Path, default=ROOT / "benchmarks" / "cache" / "answer-home")
+    parser.add_argument("--note", default="", help="a paragraph written under the table (what else was measured)")
     args = parser.parse_args()
     settings = Settings(home=args.home)
     assistant = Assistant(settings)
@@ -79,7 +82,7 @@ def main() -> int:
     results = []
     for question in questions:
         timed.seconds = 0.0
-        timed.prompt_tokens = timed.output_tokens = 0
+        timed.prompt_tokens = timed.output_tokens = timed.calls = 0
         started = time.perf_counter()
         first = None
         answer = None
@@ -91,7 +94,8 @@ def main() -> int:
         total = time.perf_counter() - started
         results.append({"question": question[:60], "first_token_s": first, "total_s": total, "model_s": timed.seconds,
                         "prompt_tokens": timed.prompt_tokens, "output_tokens": timed.output_tokens,
-                        "cited": len(answer.citations) if answer else 0})
+                        "calls": timed.calls, "cited": len(answer.citations) if answer else 0,
+                        "extractive": bool(answer and answer.extractive)})
         print(json.dumps(results[-1]), flush=True)
     firsts = [r["first_token_s"] for r in results if r["first_token_s"] is not None]
     overhead = [r["total_s"] / r["model_s"] - 1 for r in results if r["model_s"]]
@@ -102,26 +106,29 @@ def main() -> int:
         "load_average": os.getloadavg()[0],
     }
     print(json.dumps(summary))
-    write_results(results, summary, settings)
+    write_results(results, summary, settings, args.note)
     return 0
 
 
-def write_results(results: list[dict[str, Any]], summary: dict[str, Any], settings: Settings) -> None:
+def write_results(results: list[dict[str, Any]], summary: dict[str, Any], settings: Settings, note: str = "") -> None:
     lines = [
         "## Answer latency (embedded model)", "",
         f"Command: `.venv/bin/python benchmarks/bench_answer.py`  ·  {time.strftime('%Y-%m-%d %H:%M')}  ·  "
         f"{os.cpu_count()} cores, load average {summary['load_average']:.1f}  ·  model {settings.llm_name}, "
-        f"threads {settings.model.threads}, context budget {settings.answer.context_tokens} tokens", "",
-        "| question | first token s (– = nothing streamed: refusal or fallback) | total s | model s | prompt tok | output tok | cited |", "|---|---|---|---|---|---|---|",
+        f"threads {settings.model.threads} (prompt: {settings.model.batch_threads or os.cpu_count()}), "
+        f"context budget {settings.answer.context_tokens} tokens", "",
+        "| question | first token s (– = nothing streamed: refusal or fallback) | total s | model s | model calls | "
+        "prompt tok (all calls) | output tok | cited | extractive |", "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         first = "–" if r["first_token_s"] is None else f"{r['first_token_s']:.1f}"
         lines.append(f"| {r['question']} | {first} | {r['total_s']:.1f} | {r['model_s']:.1f} | "
-                     f"{r['prompt_tokens']} | {r['output_tokens']} | {r['cited']} |")
+                     f"{r['calls']} | {r['prompt_tokens']} | {r['output_tokens']} | {r['cited']} | "
+                     f"{'yes' if r['extractive'] else 'no'} |")
     ov = summary["pipeline_overhead_median"]
     lines += ["", f"Median first token: {summary['first_token_median_s'] or 0:.1f} s (goal ≤ 6 s). Median total: "
               f"{summary['total_median_s']:.1f} s. Pipeline time on top of model time (median): "
-              f"{(ov or 0) * 100:.1f}% (goal ≤ 15%).", ""]
+              f"{(ov or 0) * 100:.1f}% (goal ≤ 15%).", ""] + ([note, ""] if note else [])
     replace_section(ROOT / "benchmarks" / "RESULTS.md", "answer", "\n".join(lines))
 
 

@@ -31,6 +31,11 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("List the papers about quantization", NONE, "list"),
     ("What does the corpus have on anomaly detection?", NONE, "list"),
     ("Which studies evaluate on ImageNet?", NONE, "list"),
+    ("Which of the papers in the corpus use reinforcement learning?", NONE, "list"),
+    ("What do the papers on Mamba say about speed?", NONE, "list"),
+    # "in these papers" refers to the corpus; it does not ask for a list
+    ("How is deep learning used for 5G channel estimation in these papers?", NONE, "fact"),
+    ("What optimizers are used across the papers?", NONE, "fact"),
     # author (needs a name the catalog knows, here given directly)
     ("What did Tri Dao publish?", DAO, "author"),
     ("Papers by Tri Dao", DAO, "author"),
