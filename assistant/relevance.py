@@ -66,6 +66,8 @@ class Scored:
     hit: Hit
     probability: float
     sentence: str  # the abstract sentence closest to the topic: what the list line quotes
+    sentence_similarity: float = 0.0  # MiniLM similarity of that sentence to the topic (absolute, not relative)
+    pair_share: float = 0.0  # share of the topic's word pairs ("gaussian splatting") found in title or abstract
 
 
 def feature_table(topic: str, hits: list[Hit], embedder: Embedder) -> tuple[np.ndarray, list[str]]:
@@ -118,5 +120,7 @@ def score_candidates(topic: str, hits: list[Hit], embedder: Embedder) -> list[Sc
         return []
     table, sentences = feature_table(topic, hits, embedder)
     chances = probabilities(table, load_model())
-    scored = [Scored(hit=h, probability=float(p), sentence=s) for h, p, s in zip(hits, chances, sentences)]
+    sentence_col, pairs_col = BASE_FEATURES.index("topic_sentence"), BASE_FEATURES.index("pairs_abstract")
+    scored = [Scored(hit=h, probability=float(p), sentence=s, sentence_similarity=float(row[sentence_col]),
+                     pair_share=float(row[pairs_col])) for h, p, s, row in zip(hits, chances, sentences, table)]
     return sorted(scored, key=lambda s: -s.probability)

@@ -79,9 +79,10 @@ class AnswerSettings(_Group):
     covered_similarity: float = Field(0.5, description="Best dense similarity above which the corpus is deemed to cover it.")
     covered_bm25: float = Field(8.0, description="Best BM25 score above which the corpus is deemed to cover it.")
     list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
-    list_min_similarity: float = Field(
-        0.45, description="When retrieval evidence for a list is unclear (best dense similarity between "
-                          "min_relevance and covered_similarity), a listed paper also needs this dense similarity.")
+    list_min_topic_similarity: float = Field(
+        0.55, description="When retrieval evidence for a list is unclear (best dense similarity between "
+                          "min_relevance and covered_similarity), a listed paper needs an abstract sentence this "
+                          "similar to the topic, or half of the topic's word pairs.")
     list_judge: Literal["scores", "model"] = Field(
         "scores", description="How list candidates are judged: 'scores' keeps those the relevance model "
                               "(assistant/relevance.py) rates likely; 'model' also asks the chat model about each "

@@ -112,8 +112,9 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run)
         return
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
-    if covered is None:  # weak evidence: the relevance model ranks within the pool, so also ask for real similarity
-        kept = [s for s in kept if (s.hit.dense_similarity or 0.0) >= chain.settings.answer.list_min_similarity]
+    if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
+        bar = chain.settings.answer.list_min_topic_similarity
+        kept = [s for s in kept if s.sentence_similarity >= bar or s.pair_share >= 0.5]
     if not kept:
         yield chain.refusal(run)
         return

@@ -350,6 +350,14 @@ def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Ch
     assert set(cited) <= set(retrieved)
 
 
+@pytest.mark.parametrize("question", ["Which papers cover text-to-speech or voice cloning?",
+                                      "Which papers do sign language recognition or translation?"])
+def test_list_on_an_absent_topic_is_refused(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
+    """No paper of tests/data is about these (grep: no 'speech', 'voice', 'sign language')."""
+    _, answer = run(chain, question)
+    assert answer.refused and answer.citations == [] and stub.requests == []
+
+
 def test_list_judged_by_the_model_keeps_only_its_yes(stub: ReplayEndpoint, retriever: Retriever, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", llm_base_url=stub.url, model={"retries": 0, "timeout_s": 20},
                         answer={"list_judge": "model"})
