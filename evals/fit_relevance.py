@@ -51,7 +51,8 @@ def tables(assistant: Assistant, questions: list[Question]) -> list[tuple[Questi
     out = []
     for q in questions:
         hits = assistant.retriever.search(q.question, pool_size)
-        table, _ = feature_table(request_topic(q.question), hits, assistant.embedder)
+        topic = request_topic(assistant.retriever.read(q.question).topic or q.question)  # as answer_list does
+        table, _ = feature_table(topic, hits, assistant.embedder)
         labels = np.array([h.paper.paper_id in q.gold for h in hits], dtype=np.float64)
         out.append((q, table, labels))
         print(f"{q.id}: pool {len(hits)}, gold in pool {int(labels.sum())}/{len(q.gold)}", flush=True)
