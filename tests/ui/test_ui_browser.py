@@ -120,9 +120,13 @@ def test_follow_up_keeps_each_answers_sources(page) -> None:
 
 def test_corpus_text_is_escaped(page, hostile_title: str) -> None:
     page.click("#pt-new")
-    page.locator("#pt-filters").get_by_text("Filters").first.click()  # open the filters accordion
-    page.locator("#pt-k input[type=range]").fill("20")  # retrieve every paper of the sample index
-    page.wait_for_function("() => document.querySelector('#pt-k input[type=number]').value === '20'", timeout=15_000)
+    if not page.locator("#pt-k").is_visible():
+        page.locator("#pt-filters").get_by_text("Filters").first.click()  # open the filters accordion
+    page.wait_for_selector("#pt-k input[type=number]", state="visible", timeout=10_000)
+    number = page.locator("#pt-k input[type=number]")  # retrieve every paper of the sample index
+    number.fill("20")
+    number.press("Enter")
+    page.wait_for_function("() => document.querySelector('#pt-k input[type=range]').value === '20'", timeout=15_000)
     ask_and_wait(page, "Which kernels does the Linear Attention Probe use?")
     section = page.locator('#pt-sources .pt-turn[data-turn="0"]')
     section.wait_for(state="visible", timeout=10_000)
