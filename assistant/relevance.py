@@ -20,6 +20,7 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.records import Hit
+from assistant.retrieve import Retriever
 from assistant.chain import split_sentences
 
 BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_sentence", "words_title", "words_abstract",
@@ -50,6 +51,11 @@ def request_topic(question: str) -> str:
     topic = _FRAME.sub("", topic)
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
     return topic or question
+
+
+def list_topic(retriever: Retriever, question: str) -> str:
+    """The topic a list request is scored against: names and years (exact filters) out, then the framing."""
+    return request_topic(retriever.read(question).topic or question)
 
 
 def _stems(text: str) -> list[str]:

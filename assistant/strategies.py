@@ -16,7 +16,7 @@ from assistant.chain import split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Progress
-from assistant.relevance import Scored, load_model, request_topic, score_candidates
+from assistant.relevance import Scored, list_topic, load_model, score_candidates
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -105,7 +105,7 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
-    topic = request_topic(chain.retriever.read(run.standalone).topic or run.standalone)
+    topic = list_topic(chain.retriever, run.standalone)
     pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
     covered = chain.covered(pool[:5])
     if covered is False:

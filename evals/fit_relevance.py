@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.api import Assistant
-from assistant.relevance import FEATURES, feature_table, probabilities, request_topic
+from assistant.relevance import FEATURES, feature_table, list_topic, probabilities
 from evals.harness import Question, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,8 +51,7 @@ def tables(assistant: Assistant, questions: list[Question]) -> list[tuple[Questi
     out = []
     for q in questions:
         hits = assistant.retriever.search(q.question, pool_size)
-        topic = request_topic(assistant.retriever.read(q.question).topic or q.question)  # as answer_list does
-        table, _ = feature_table(topic, hits, assistant.embedder)
+        table, _ = feature_table(list_topic(assistant.retriever, q.question), hits, assistant.embedder)
         labels = np.array([h.paper.paper_id in q.gold for h in hits], dtype=np.float64)
         out.append((q, table, labels))
         print(f"{q.id}: pool {len(hits)}, gold in pool {int(labels.sum())}/{len(q.gold)}", flush=True)
