@@ -158,7 +158,8 @@ class Chain:
         return [{"role": "system", "content": prompts.load("system")}, {"role": "user", "content": prompt}]
 
     def generate_cited(self, run: Run, context: list[tuple[Hit, str]], allow_refusal: bool = True) -> Stream:
-        """Stream a cited answer over `context`; retry once strictly, then fall back to extractive.
+        """Stream a cited answer over `context`. Without a surviving key: attribute uncited sentences to the
+        one source that supports them, else ask once more in the same conversation, else answer extractively.
 
         With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
         answer, not a refusal: the retry and the extractive fallback still answer from the sources."""

@@ -107,7 +107,7 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     topic = list_topic(chain.retriever, run.standalone)
     pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
-    covered = chain.covered(pool[:5])
+    covered = chain.covered(pool)
     if covered is False:
         yield chain.refusal(run)
         return
@@ -159,7 +159,7 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
 def answer_overview(chain: "Chain", run: "Run") -> "Stream":
     topic = _overview_topic(run.standalone)
     pool = chain.retrieve(run, text=topic, k=min(chain.settings.answer.list_pool, 20))
-    if chain.covered(pool[:5]) is False:
+    if chain.covered(pool) is False:
         yield chain.refusal(run)
         return
     scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
