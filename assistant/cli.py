@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from assistant.errors import PapertrailError
+from assistant.chain import MAX_QUESTION_CHARS
 from assistant.records import Progress
 from assistant.retrieve import SearchFilters
 from assistant.settings import Settings
@@ -208,7 +209,6 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-MAX_QUESTION_CHARS = 4000
 
 
 def _checked_text(text: str, what: str) -> str:

@@ -27,6 +27,7 @@ from typing import Any, Iterator  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
+from assistant.chain import MAX_QUESTION_CHARS  # noqa: E402
 from assistant.errors import PapertrailError  # noqa: E402
 from assistant.records import Answer, Citation, Hit, Progress  # noqa: E402
 from assistant.render import answer_markdown, reference_line, short_authors  # noqa: E402
@@ -35,7 +36,6 @@ from assistant.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 4000
 HISTORY_MESSAGES = 12  # prior messages (6 exchanges) passed to the chain for follow-up questions
 UPLOAD_SUFFIXES = {".txt", ".jsonl", ".ndjson"}
 EXAMPLES = [
