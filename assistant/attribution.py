@@ -28,12 +28,16 @@ def _terms(text: str) -> tuple[set[str], set[str]]:
 
 def best_source(sentence: str, sources: list[str], min_share: float = 0.6) -> int | None:
     """Index of the source that supports `sentence`, or None when none does clearly."""
+    return _best_of(sentence, [_terms(text) for text in sources], min_share)
+
+
+def _best_of(sentence: str, sources: list[tuple[set[str], set[str]]], min_share: float = 0.6) -> int | None:
+    """best_source over the sources' (numbers, words), computed once per answer rather than per sentence."""
     numbers, words = _terms(sentence)
     if 2 * len(numbers) + len(words) < 2:  # "1.2M" alone is enough when only one source has that number
         return None
     shares = []
-    for text in sources:
-        their_numbers, their_words = _terms(text)
+    for their_numbers, their_words in sources:
         if not numbers <= their_numbers:
             shares.append(0.0)
             continue
@@ -48,12 +52,12 @@ def best_source(sentence: str, sources: list[str], min_share: float = 0.6) -> in
 
 def attribute(raw: str, sources: list[str]) -> str:
     """`raw` with a key added to each uncited sentence that one source clearly supports."""
-    pieces = []
+    pieces, terms = [], [_terms(text) for text in sources]
     for sentence in _BOUNDARY.split(raw):
         if sentence is None:
             continue
         if sentence.strip() and not has_marker(sentence):
-            index = best_source(sentence, sources)
+            index = _best_of(sentence, terms)
             if index is not None:
                 body = sentence.rstrip()
                 end = len(body.rstrip(".!?"))
