@@ -30,11 +30,11 @@ FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) +
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
-          r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering")
+          r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
 _FRAME = re.compile(
-    r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell)\s+(?:me\s+)?)?"
+    r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell|search for|look for)\s+(?:me\s+)?)?"
     r"(?:(?:which|what|any|all|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have)\s+)?"
-    r"(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
+    r"(?:(?:anything|everything|something)\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
     r"(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)\s+)?(?:(?:that|which)\s+)?"
     r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
     rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)

@@ -10,16 +10,22 @@ from assistant.query import QueryFacts
 Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
-                       r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature)))\b", re.I)
-_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s", re.I)
+                       r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
+                       r"|^\s*(?:please\s+)?survey\b)\b", re.I)
+_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
+                      r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
+                      r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
 # ("How much faster is Mamba compared to Transformers?", "What speedup does X report compared with Y?").
 _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
 _FACT_OPENING = re.compile(r"^\s*(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
-                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of)\b", re.I)
+                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of|^\s*describe (?:the )?paper)\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
-                   r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b", re.I)
+                   r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b"
+                   r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
+                   r"|\b(?:show|find|give) me (?:all |everything |any )?(?:work |research )?(?:on|about|related to)\b"
+                   r"|^\s*(?:find|show me|search for) (?:all |the )?(?:work|research)\b|\beverything (?:on|about)\b", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)

@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Which papers propose or analyse parameter-efficient fine-tuning methods?", "parameter-efficient fine-tuning methods"),
     ("Are there papers on RLHF?", "RLHF"),
     ("Show me all papers on Mamba", "Mamba"),
+    ("Is there anything on diffusion models for video?", "diffusion models for video"),
+    ("Show me everything about federated learning", "federated learning"),
+    ("Find research related to reinforcement learning from human feedback", "reinforcement learning from human feedback"),
+    ("Search for work on model merging", "model merging"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic

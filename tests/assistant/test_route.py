@@ -33,6 +33,10 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which studies evaluate on ImageNet?", NONE, "list"),
     ("Which of the papers in the corpus use reinforcement learning?", NONE, "list"),
     ("What do the papers on Mamba say about speed?", NONE, "list"),
+    ("Is there anything on diffusion models for video?", NONE, "list"),
+    ("Show me everything about federated learning", NONE, "list"),
+    ("Find research related to reinforcement learning from human feedback", NONE, "list"),
+    ("Do you have any work on protein design?", NONE, "list"),
     # "in these papers" refers to the corpus; it does not ask for a list
     ("How is deep learning used for 5G channel estimation in these papers?", NONE, "fact"),
     ("What optimizers are used across the papers?", NONE, "fact"),
@@ -52,6 +56,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("What is the Mamba paper about?", NONE, "summary"),
     ("Explain the paper on HiPPO", NONE, "summary"),
     ("What is the main contribution of LiT?", NONE, "summary"),
+    ("Describe the paper 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces'", NONE, "summary"),
     # overview
     ("Write an overview of linear attention", NONE, "overview"),
     ("Give me a literature review on state space models", NONE, "overview"),
@@ -59,6 +64,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Write a cited report on offline reinforcement learning", NONE, "overview"),
     ("Write a cited literature overview of efficient attention", NONE, "overview"),
     ("Overview of papers comparing Mamba vs Transformers", NONE, "overview"),
+    ("Survey the work on continual learning in the corpus", NONE, "overview"),
     # compare
     ("Compare Mamba and HiPPO", NONE, "compare"),
     ("please contrast GLU variants with Swish", NONE, "compare"),
@@ -68,6 +74,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("How does Agent Attention differ from HyperAttention?", NONE, "compare"),
     ("LinFusion compared to LiT", NONE, "compare"),
     ("Compare the papers by Tri Dao", DAO, "compare"),
+    ("Which is faster, Mamba or HiPPO?", NONE, "compare"),
+    ("Which of the two performs better on ImageNet, LinFusion or LiT?", NONE, "compare"),
+    ("Which is faster on long sequences: Mamba or a Transformer of the same size?", NONE, "compare"),
 ]
 
 
