@@ -59,10 +59,17 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     citer = StreamingCiter([hit])
     raw = ""
     for delta in chain.llm.stream(chain.messages(prompt)):
-        raw += delta
-        piece = citer.feed(delta)
-        if piece:
-            yield piece
+        for part in re.split(r"(\n)", delta):  # every finished line of the summary gets the paper's key
+            if part == "\n":
+                part = _key_line_end(raw) + part
+            raw += part
+            piece = citer.feed(part)
+            if piece:
+                yield piece
+    tail = _key_line_end(raw)
+    raw += tail
+    if tail:
+        yield citer.feed(tail)
     if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120:  # the model said next to nothing: use the abstract
         picked = aspect_sentences(paper.abstract)
         raw = "\n".join(f"{name}: {text} [S1]" for name, text in
@@ -75,6 +82,12 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
                  kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+def _key_line_end(text: str) -> str:
+    """" [S1]" when the last line of a one-paper summary says something and cites nothing, else ""."""
+    line = text.rsplit("\n", 1)[-1]
+    return " [S1]" if len(re.findall(r"\w+", line)) >= 3 and not re.search(r"S\s*1\b|\[1\]", line) else ""
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------

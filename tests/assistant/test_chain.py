@@ -317,6 +317,20 @@ def test_server_error_is_a_clear_message(chain: Chain, stub: ReplayEndpoint) -> 
     assert "\n" not in answer.error and answer.retrieved
 
 
+# --- summary -------------------------------------------------------------------------------------------
+def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoint) -> None:
+    """A 1.5B model often keys only the last line; each finished line gets the paper's key while streaming."""
+    stub.responder = lambda prompt: ("Problem: equivariant layers for Lie groups are hard to build.\n"
+                                     "Method: decompose the group into simpler parts.\n"
+                                     "Results: the layers work on non-compact groups [S1]")
+    streamed, answer = run(chain, "Summarize the paper Lie Group Decompositions for Equivariant Neural Networks")
+    assert answer.kind == "summary" and [c.title for c in answer.citations] == [
+        "Lie Group Decompositions for Equivariant Neural Networks"]
+    lines = [line for line in answer.answer.splitlines() if line.startswith(("Problem", "Method", "Results"))]
+    assert len(lines) == 3 and all(line.endswith("[1]") for line in lines)
+    assert answer.answer.startswith("".join(streamed).strip())  # the stream showed the keys, no revised answer
+
+
 # --- overview ------------------------------------------------------------------------------------------
 def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoint) -> None:
     """Section paragraphs cite local keys that become overview-wide ones; the prose around them is untouched."""
