@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("papertrail: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`papertrail ask ... | head`): stop quietly, like other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 141
 
 
 def _assistant(settings: Settings) -> Any:

@@ -257,3 +257,20 @@ def test_ingest_then_search_sees_the_new_file(fresh_home: Path, tmp_path: Path, 
     assert "11 distinct papers: 6 added, 1 updated, 4 unchanged" in out
     code, out, _ = run(capsys, "search", "lambda layers", "--json", "--k", "1")
     assert json.loads(out)["results"][0]["title"] == LAMBDA
+
+
+def test_output_cut_short_by_the_reader_is_no_traceback(on_ingested: Path) -> None:
+    """`papertrail search ... | head -1`: the reader closes the pipe early; papertrail stops without a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from assistant.cli import main; sys.exit(main())"
+    with subprocess.Popen([sys.executable, "-c", code, "search", "attention", "--k", "10"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # like `head -1`
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+    assert "Traceback" not in err and proc.returncode in (0, 141)
