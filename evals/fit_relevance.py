@@ -1,6 +1,6 @@
 """Fit the list-relevance model (assistant/relevance_model.json) on the labelled list questions.
 
-    PAPERTRAIL_HOME=DIR python -m evals.fit_relevance [--questions answers,list_holdout] [--holdout FILE]
+    PAPERTRAIL_HOME=DIR python -m evals.fit_relevance [--questions answers,list_holdout,list_extra] [--holdout FILE]
 
 For every list question it retrieves the candidate pool exactly as the list strategy does, computes
 `assistant.relevance.feature_table`, and labels each candidate by the grep-checked gold set. It fits an
@@ -65,7 +65,7 @@ def precision_recall(kept: np.ndarray, labels: np.ndarray, gold: int) -> tuple[f
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--questions", default="answers,list_holdout", help="question files, comma-separated")
+    parser.add_argument("--questions", default="answers,list_holdout,list_extra", help="question files, comma-separated")
     parser.add_argument("--holdout", default=None)
     args = parser.parse_args()
     assistant = Assistant()

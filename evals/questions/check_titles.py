@@ -43,6 +43,8 @@ def main() -> int:
     kinds = {
         "retrieval.jsonl": {"fact", "list", "author", "named", "casual"},
         "answers.jsonl": {"fact", "absent", "named", "list", "author", "summary", "overview", "compare"},
+        "list_holdout.jsonl": {"list"},
+        "list_extra.jsonl": {"list"},
     }
     for name, allowed in kinds.items():
         ids = set()
@@ -56,7 +58,7 @@ def main() -> int:
                 errors.append(f"{name} {rid}: bad kind {row.get('kind')!r}")
             if not row.get("question"):
                 errors.append(f"{name} {rid}: empty question")
-            if name == "answers.jsonl":
+            if name != "retrieval.jsonl":
                 if "answerable" not in row or "key_facts" not in row:
                     errors.append(f"{name} {rid}: missing answerable/key_facts")
                 if row.get("answerable") is False and row.get("relevant_titles"):
