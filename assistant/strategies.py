@@ -251,13 +251,18 @@ def _renumber_global(raw: str, kept: list[Hit], renumber: bool = True) -> tuple[
 
 
 # --- comparison of named papers -----------------------------------------------------------------------
-ASPECTS: list[tuple[str, Callable[[str], bool]]] = [
-    ("Problem", lambda s: bool(re.search(r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim)", s, re.I))),
-    ("Approach", lambda s: bool(re.search(r"\b(we (propose|present|introduce|develop)|this (paper|work)|our (method|approach))", s, re.I))),
-    ("Data", lambda s: bool(re.search(r"\b(dataset|benchmark|imagenet|coco|glue|corpus|tasks?|experiments? on)\b", s, re.I))),
-    ("Headline results", lambda s: bool(re.search(r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold)|"
-                                                  r"\b(outperform\w*|state-of-the-art|improv\w*|achiev\w*|faster|speed-?ups?)\b", s, re.I))),
+_NUMBER_RESULT = r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold|BLEU|FID|accuracy)"
+# Per aspect, cues tried in order (the first cue any unused sentence matches wins) and whether to read the
+# abstract from its end: results usually close an abstract, and a number beats a bare "improves".
+ASPECTS: list[tuple[str, list[str], bool]] = [
+    ("Problem", [r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim|weakness|bottleneck|struggle)"], False),
+    ("Approach", [r"\b(we (propose|present|introduce|develop)|this (paper|work)|our (method|approach))",
+                  r"\bwe (design|build|construct|derive|formulate|integrate|extend|study|explore|identify|show|use)\b",
+                  r"\b(in this (paper|work)|we)\b"], False),
+    ("Data", [r"\b(datasets?|benchmarks?|imagenet|coco|glue|corpus|corpora|experiments? on)\b"], False),
+    ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
 ]
+_PICK_ORDER = ("Problem", "Approach", "Headline results", "Data")  # results before data: a benchmark sentence with a number is a result
 
 
 def aspect_sentences(abstract: str) -> dict[str, str | None]:
@@ -265,14 +270,15 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
     sentences = split_sentences(abstract)
     used: set[str] = set()
     picked: dict[str, str | None] = {}
-    for aspect, test in ASPECTS:
-        choice = next((x for x in sentences if test(x) and x not in used), None)
+    for aspect, cues, from_end in sorted(ASPECTS, key=lambda a: _PICK_ORDER.index(a[0])):
+        order = sentences[::-1] if from_end else sentences
+        choice = next((x for cue in cues for x in order if x not in used and re.search(cue, x, re.I)), None)
         if aspect == "Problem" and choice is None and sentences:
             choice = sentences[0]
         if choice:
             used.add(choice)
         picked[aspect] = choice
-    return picked
+    return {aspect: picked[aspect] for aspect, _, _ in ASPECTS}
 
 
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":
@@ -286,7 +292,7 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" for i, p in enumerate(papers)) + " |"
     rows = [header, "|---" * (len(papers) + 1) + "|"]
     picked = [aspect_sentences(p.abstract) for p in papers]
-    for aspect, _ in ASPECTS:
+    for aspect, _, _ in ASPECTS:
         cells = []
         for i in range(len(papers)):
             sentence = picked[i][aspect]

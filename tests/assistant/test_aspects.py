@@ -1,0 +1,31 @@
+"""Which abstract sentence fills each cell of a comparison table (and the summary fallback)."""
+
+from __future__ import annotations
+
+from assistant.strategies import aspect_sentences
+
+ABSTRACT = ("Transformers are slow on long sequences. "
+            "We identify that a key weakness of such models is their inability to reason, and make several improvements. "
+            "We design a hardware-aware parallel algorithm. "
+            "Our model enjoys 5 times higher throughput than Transformers on the Pile benchmark. "
+            "It improves on real data.")
+
+
+def test_results_prefer_a_sentence_with_a_number_over_an_early_improves() -> None:
+    picked = aspect_sentences(ABSTRACT)
+    assert picked["Headline results"] == "Our model enjoys 5 times higher throughput than Transformers on the Pile benchmark."
+    assert picked["Problem"].startswith("We identify that a key weakness")
+    assert picked["Approach"] == "We design a hardware-aware parallel algorithm."
+
+
+def test_each_sentence_fills_one_cell_and_cells_keep_the_table_order() -> None:
+    picked = aspect_sentences(ABSTRACT)
+    assert list(picked) == ["Problem", "Approach", "Data", "Headline results"]
+    chosen = [s for s in picked.values() if s]
+    assert len(chosen) == len(set(chosen))
+    assert picked["Data"] is None  # the only benchmark sentence is already the result
+
+
+def test_an_abstract_without_cues_still_has_a_problem_sentence() -> None:
+    plain = "Graph models are used for many kinds of structured data today. They are trained with gradient descent."
+    assert aspect_sentences(plain)["Problem"] == "Graph models are used for many kinds of structured data today."
