@@ -262,6 +262,7 @@ ASPECTS: list[tuple[str, list[str], bool]] = [
     ("Data", [r"\b(datasets?|benchmarks?|imagenet|coco|glue|corpus|corpora|experiments? on)\b"], False),
     ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
 ]
+_ELABORATION = re.compile(r"(?:specifically|concretely|in particular|to this end|to do so|the key idea|our key|it (?:achieves|does) (?:this|so) by|this is (?:achieved|done) by)\b", re.I)
 _PICK_ORDER = ("Problem", "Approach", "Headline results", "Data")  # results before data: a benchmark sentence with a number is a result
 
 
@@ -277,6 +278,10 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
             choice = sentences[0]
         if choice:
             used.add(choice)
+            after = sentences.index(choice) + 1
+            if aspect == "Approach" and after < len(sentences) and _ELABORATION.match(sentences[after]):
+                used.add(sentences[after])  # "We introduce X." names the method; "Specifically, ..." says how it works
+                choice = f"{choice} {sentences[after]}"
         picked[aspect] = choice
     return {aspect: picked[aspect] for aspect, _, _ in ASPECTS}
 

@@ -29,3 +29,12 @@ def test_each_sentence_fills_one_cell_and_cells_keep_the_table_order() -> None:
 def test_an_abstract_without_cues_still_has_a_problem_sentence() -> None:
     plain = "Graph models are used for many kinds of structured data today. They are trained with gradient descent."
     assert aspect_sentences(plain)["Problem"] == "Graph models are used for many kinds of structured data today."
+
+
+def test_approach_keeps_the_sentence_that_says_how_the_method_works() -> None:
+    abstract = ("Sequence parallelism is a common way to train on long sequences across many GPUs. "
+                "In this paper, we introduce LASP, a sequence parallel method for linear attention models. "
+                "Specifically, we design a point-to-point communication mechanism that exploits the right-product trick. "
+                "LASP scales sequence length up to 4096K tokens, 8 times longer than existing methods.")
+    approach = aspect_sentences(abstract)["Approach"]
+    assert approach.startswith("In this paper, we introduce LASP") and "point-to-point communication" in approach
