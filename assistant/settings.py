@@ -79,6 +79,9 @@ class AnswerSettings(_Group):
     covered_similarity: float = Field(0.5, description="Best dense similarity above which the corpus is deemed to cover it.")
     covered_bm25: float = Field(8.0, description="Best BM25 score above which the corpus is deemed to cover it.")
     list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
+    list_pool_max: int = Field(
+        90, description="When half or more of a list's pool is relevant (a broad topic such as 'linear attention'), "
+                        "the pool doubles, up to this many candidates, so the list stays complete.")
     list_min_topic_similarity: float = Field(
         0.55, description="When retrieval evidence for a list is unclear (best dense similarity between "
                           "min_relevance and covered_similarity), a listed paper needs an abstract sentence this "

@@ -125,6 +125,13 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run)
         return
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
+    limit = chain.settings.answer.list_pool_max
+    while len(kept) * 2 >= len(pool) and len(pool) < limit:  # a broad topic: more relevant papers sit deeper
+        deeper = chain.retrieve(run, k=min(2 * len(pool), limit))
+        if len(deeper) <= len(pool):
+            break  # the corpus has no more candidates
+        pool = deeper
+        kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
         bar = chain.settings.answer.list_min_topic_similarity
         kept = [s for s in kept if s.sentence_similarity >= bar or s.pair_share >= 0.5]

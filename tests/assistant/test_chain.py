@@ -364,6 +364,20 @@ def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Ch
     assert set(cited) <= set(retrieved)
 
 
+@pytest.mark.parametrize("pool_max, deeper", [(4, False), (16, True)])
+def test_a_broad_list_looks_deeper_than_its_first_pool(stub: ReplayEndpoint, retriever: Retriever, tmp_path: Path,
+                                                      pool_max: int, deeper: bool) -> None:
+    """When half the pool is relevant, more relevant papers likely sit below it: the pool doubles (up to the max)."""
+    settings = Settings(home=tmp_path / "home", llm_base_url=stub.url, model={"retries": 0, "timeout_s": 20},
+                        answer={"list_pool": 4, "list_pool_max": pool_max})
+    items = list(Chain(settings, retriever, ChatClient(settings)).stream("Which papers use linear attention?"))
+    answer = items[-1]
+    assert isinstance(answer, Answer) and answer.kind == "list" and not answer.refused
+    totals = {p.total for p in items if isinstance(p, Progress) and p.message == "Scoring relevance"}
+    assert (max(totals) > 4) is deeper and max(totals) <= pool_max
+    assert (len(answer.citations) > 4) is deeper
+
+
 @pytest.mark.parametrize("question", ["Which papers cover text-to-speech or voice cloning?",
                                       "Which papers do sign language recognition or translation?"])
 def test_list_on_an_absent_topic_is_refused(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
