@@ -6,6 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from assistant.names import distinct_people
 from assistant.records import Answer, Hit
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.settings import Settings
@@ -76,7 +77,7 @@ class Assistant:
         return {
             "papers": len(papers),
             "chunks": self.store.chunk_count(),
-            "authors": len({a for p in papers for a in p.authors}),
+            "authors": distinct_people([a for p in papers for a in p.authors]),
             "papers_with_authors": sum(bool(p.authors) for p in papers),
             "papers_with_year": len(dates),
             "date_range": [dates[0], dates[-1]] if dates else None,

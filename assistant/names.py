@@ -52,3 +52,8 @@ def _tokens_match(wanted: list[str], have: list[str]) -> bool:
 
 def paper_has_author(query: str, authors: list[str]) -> bool:
     return any(name_matches(query, author) for author in authors)
+
+
+def distinct_people(names: list[str]) -> int:
+    """How many people a list of author strings names: 'Quoc V. Le' and 'Quoc V Le' are one."""
+    return len({" ".join(name_tokens(name)) for name in names} - {""})

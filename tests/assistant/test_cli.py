@@ -140,7 +140,7 @@ def test_stats_json(on_ingested: Path, ingested, capsys) -> None:
     assert stats == {
         "papers": 35,
         "chunks": ingested.store.chunk_count(),
-        "authors": 59,  # distinct name strings ('Quoc V Le' and 'Quoc V. Le' count twice)
+        "authors": 58,  # distinct people: 'Quoc V Le' and 'Quoc V. Le' count once
         "papers_with_authors": 15,
         "papers_with_year": 9,
         "date_range": ["2017-10-01", "2024-11-04"],
@@ -155,7 +155,7 @@ def test_stats_text(on_ingested: Path, ingested, capsys) -> None:
     code, out, _ = run(capsys, "stats")
     assert code == 0
     assert out.splitlines()[:3] == [
-        f"papers: 35  chunks: {ingested.store.chunk_count()}  authors: 59",
+        f"papers: 35  chunks: {ingested.store.chunk_count()}  authors: 58",
         "papers with authors: 15  with a year: 9",
         "dates: 2017-10-01 … 2024-11-04",
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.names import name_matches, name_tokens, paper_has_author
+from assistant.names import distinct_people, name_matches, name_tokens, paper_has_author
 from assistant.query import AuthorIndex, QueryFacts, read_query, read_years
 
 CATALOG = {"Quoc V Le", "Stephan Günnemann", "François Charton", "Yann LeCun", "Patrick Forré", "Tri Dao",
@@ -54,6 +54,11 @@ def test_name_tokens(name: str, tokens: list[str]) -> None:
 ])
 def test_name_matches(query: str, author: str, expected: bool) -> None:
     assert name_matches(query, author) is expected
+
+
+def test_distinct_people_counts_spelling_variants_once() -> None:
+    names = ["Quoc V. Le", "Quoc V Le", "Le, Quoc V.", "François Chollet", "Francois Chollet", "Quoc Le", ""]
+    assert distinct_people(names) == 3  # "Quoc Le" (no middle initial) may be someone else: counted apart
 
 
 def test_paper_has_author() -> None:
