@@ -76,11 +76,21 @@ class Scored:
     pair_share: float = 0.0  # share of the topic's word pairs ("gaussian splatting") found in title or abstract
 
 
-def feature_table(topic: str, hits: list[Hit], embedder: Embedder) -> tuple[np.ndarray, list[str]]:
-    """One row of FEATURES per candidate, and each candidate's sentence closest to the topic."""
+def _embed(embedder: Embedder, texts: list[str], memo: dict[str, np.ndarray]) -> np.ndarray:
+    """Vectors of `texts`, embedding only those `memo` does not hold yet (and adding them to it)."""
+    missing = [t for t in dict.fromkeys(texts) if t not in memo]
+    if missing:
+        memo.update(zip(missing, embedder.embed(missing)))
+    return np.stack([memo[t] for t in texts])
+
+
+def feature_table(topic: str, hits: list[Hit], embedder: Embedder,
+                  memo: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
+    """One row of FEATURES per candidate, and each candidate's sentence closest to the topic. Pass the same
+    `memo` when scoring a deeper pool of the same request, so the candidates already seen are not embedded again."""
     per_paper = [split_sentences(h.paper.abstract) or [h.paper.abstract[:300] or h.paper.title] for h in hits]
     texts = [topic] + [h.paper.title for h in hits] + [f"{h.paper.title}. {h.paper.abstract}" for h in hits]
-    vectors = embedder.embed(texts + [s for sentences in per_paper for s in sentences])
+    vectors = _embed(embedder, texts + [s for sentences in per_paper for s in sentences], {} if memo is None else memo)
     n = len(hits)
     to_topic = vectors[1:] @ vectors[0]
     titles, abstracts, sentences = to_topic[:n], to_topic[n:2 * n], to_topic[2 * n:]
@@ -120,11 +130,12 @@ def probabilities(table: np.ndarray, model: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.array(model["coef"]) + model["intercept"])))
 
 
-def score_candidates(topic: str, hits: list[Hit], embedder: Embedder) -> list[Scored]:
+def score_candidates(topic: str, hits: list[Hit], embedder: Embedder,
+                     memo: dict[str, np.ndarray] | None = None) -> list[Scored]:
     """Candidates with their relevance probability, most relevant first."""
     if not hits:
         return []
-    table, sentences = feature_table(topic, hits, embedder)
+    table, sentences = feature_table(topic, hits, embedder, memo)
     chances = probabilities(table, load_model())
     sentence_col, pairs_col = BASE_FEATURES.index("topic_sentence"), BASE_FEATURES.index("pairs_abstract")
     scored = [Scored(hit=h, probability=float(p), sentence=s, sentence_similarity=float(row[sentence_col]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable, Generator
 
+import numpy as np
 
 from assistant import prompts
 from assistant.chain import split_sentences
@@ -91,7 +92,8 @@ def _key_line_end(text: str) -> str:
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------
-def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit]) -> Generator[Progress, None, list[Scored]]:
+def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit],
+                        memo: dict[str, np.ndarray] | None = None) -> Generator[Progress, None, list[Scored]]:
     """The pool's candidates that are about `topic`, most relevant first.
 
     Each candidate gets a calibrated relevance probability (assistant/relevance.py) and is kept above the
@@ -100,7 +102,7 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
     """
     cfg = chain.settings.answer
     yield Progress(message="Scoring relevance", done=0, total=len(pool))
-    scored = score_candidates(topic, pool, chain.retriever.embedder)
+    scored = score_candidates(topic, pool, chain.retriever.embedder, memo)
     threshold = cfg.list_threshold if cfg.list_threshold is not None else load_model()["threshold"]
     kept = [s for s in scored if s.probability >= threshold]
     yield Progress(message="Scoring relevance", done=len(pool), total=len(pool))
@@ -124,14 +126,15 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     if covered is False:
         yield chain.refusal(run)
         return
-    kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
+    memo: dict[str, np.ndarray] = {}  # text -> vector: a deeper pool re-scores the first one without re-embedding it
+    kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     limit = chain.settings.answer.list_pool_max
     while len(kept) * 2 >= len(pool) and len(pool) < limit:  # a broad topic: more relevant papers sit deeper
         deeper = chain.retrieve(run, k=min(2 * len(pool), limit))
         if len(deeper) <= len(pool):
             break  # the corpus has no more candidates
         pool = deeper
-        kept = yield from relevant_candidates(chain, topic, run.standalone, pool)
+        kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
         bar = chain.settings.answer.list_min_topic_similarity
         kept = [s for s in kept if s.sentence_similarity >= bar or s.pair_share >= 0.5]

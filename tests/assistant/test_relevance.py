@@ -51,6 +51,26 @@ def test_feature_table_has_one_row_per_candidate(retriever: Retriever, embedder:
         assert sentence in hit.paper.abstract or sentence == hit.paper.title
 
 
+def test_a_deeper_pool_reuses_the_vectors_of_the_first(retriever: Retriever, embedder: Embedder) -> None:
+    """The list strategy re-scores a doubled pool; with the same memo only the new candidates are embedded."""
+    topic = "group equivariant neural networks"
+    embedded: list[str] = []
+
+    class Counting:
+        def embed(self, texts: list[str]) -> np.ndarray:
+            embedded.extend(texts)
+            return embedder.embed(texts)
+
+    memo: dict[str, np.ndarray] = {}
+    feature_table(topic, retriever.search(topic, 5), Counting(), memo)
+    first = len(embedded)
+    deeper = retriever.search(topic, 10)
+    table, sentences = feature_table(topic, deeper, Counting(), memo)
+    assert len(embedded) > first and len(set(embedded)) == len(embedded)  # nothing embedded twice
+    fresh_table, fresh_sentences = feature_table(topic, deeper, embedder)
+    assert np.allclose(table, fresh_table, atol=1e-6) and sentences == fresh_sentences
+
+
 def test_on_topic_papers_outscore_the_rest(retriever: Retriever, embedder: Embedder) -> None:
     """tests/data has exactly two papers on group-equivariant networks (grep 'quivariant' in titles)."""
     topic = "group equivariant neural networks"
