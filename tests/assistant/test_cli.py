@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -261,10 +264,6 @@ def test_ingest_then_search_sees_the_new_file(fresh_home: Path, tmp_path: Path, 
 
 def test_output_cut_short_by_the_reader_is_no_traceback(on_ingested: Path) -> None:
     """`papertrail search ... | head -1`: the reader closes the pipe early; papertrail stops without a traceback."""
-    import os
-    import subprocess
-    import sys
-
     code = "import sys; from assistant.cli import main; sys.exit(main())"
     with subprocess.Popen([sys.executable, "-c", code, "search", "attention", "--k", "10"], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}) as proc:
