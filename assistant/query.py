@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 
 from assistant.names import name_matches, name_tokens
 
@@ -14,6 +15,16 @@ _BEFORE = re.compile(rf"\b(?:before|until|up to|prior to)\s+{YEAR}\b", re.I)
 _BETWEEN = re.compile(rf"\b(?:between\s+)?{YEAR}\s*(?:-|–|to|and)\s*{YEAR}\b", re.I)
 _IN_YEAR = re.compile(rf"\b{YEAR}\b")
 _NAME_CUE = re.compile(r"\b(?:by|from|of|author|authored|wrote|written)\b|'s\b", re.I)
+# A capitalised name in a phrasing that can only mean a person ("papers by Percy Liang", "what has Percy Liang
+# published"): how a question names an author the catalog does not know, so the answer can say so.
+_PERSON = r"[A-Z][\w'’.-]*(?:\s+(?:(?:van|von|der|den|de|la|le|del|da|di|du|dos)\s+)*[A-Z][\w'’.-]*){0,3}"
+_UNKNOWN_PERSON = [re.compile(pattern) for pattern in (
+    rf"\b(?i:papers?|works?|publications|articles|research)\s+(?i:(?:written|authored|co-?authored)\s+)?(?i:by)\s+({_PERSON})",
+    rf"\b(?i:has|have|did)\s+({_PERSON})\s+(?i:published|written|authored|co-?authored|worked on)\b",
+    rf"\b(?i:did)\s+({_PERSON})\s+(?i:write|publish|author|co-?author)\b",
+    rf"\b(?i:authored|written|co-?authored)\s+(?i:by)\s+({_PERSON})",
+    rf"\b({_PERSON})['’]s\s+(?i:papers|publications)\b",
+)]
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,14 @@ class AuthorIndex:
             if full:
                 candidates |= {author for author, _ in self.by_token.get(full[0], [])}
         return {author for author in candidates if name_matches(query, author)}
+
+    def similar(self, name: str, most: int = 5) -> list[str]:
+        """Catalog names sharing a word with `name`, closest spelling first: what to suggest when nobody matches."""
+        wanted = " ".join(name_tokens(name))
+        candidates = {author for token in name_tokens(name) if len(token) > 1 for author, _ in self.by_token.get(token, [])}
+        ranked = sorted(candidates, key=lambda a: (-SequenceMatcher(None, wanted, " ".join(name_tokens(a))).ratio(), a))
+        people = {" ".join(name_tokens(a)): a for a in reversed(ranked)}  # 'Quoc V Le' and 'Quoc V. Le' are one
+        return list(dict.fromkeys(people[" ".join(name_tokens(a))] for a in ranked))[:most]
 
     def find(self, question: str) -> str | None:
         """The longest span of the question that names an author of the catalog, or None.
@@ -88,8 +107,18 @@ def read_years(question: str) -> tuple[int | None, int | None, str]:
         match = next((m for m in pattern.finditer(question) if _plausible_years(m)), None)
         if match:
             start, end = pick(match)
-            return start, end, (question[:match.start()] + question[match.end():]).strip()
+            before = re.sub(r"\b(?:from|in|of|during|published in|dated)\s*$", "", question[:match.start()], flags=re.I)
+            return start, end, (before + question[match.end():]).strip()
     return None, None, question
+
+
+def unknown_person(question: str) -> str | None:
+    """A capitalised name the question can only mean as an author ("papers by Percy Liang"), or None."""
+    for pattern in _UNKNOWN_PERSON:
+        match = pattern.search(question)
+        if match:
+            return match.group(1).rstrip(".,")
+    return None
 
 
 def read_query(question: str, authors: AuthorIndex | None) -> QueryFacts:
@@ -97,6 +126,9 @@ def read_query(question: str, authors: AuthorIndex | None) -> QueryFacts:
     author = None
     if authors is not None:
         author = authors.find(rest)
+        if author is None:  # a person the catalog does not know: the answer says there are no papers by them
+            person = unknown_person(rest)
+            author = person if person and not authors.matching(person) else None
         if author:
             rest = re.sub(re.escape(author) + r"(['’]s)?", " ", rest)
     return QueryFacts(author=author, year_from=year_from, year_to=year_to, topic=" ".join(rest.split()))

@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.records import Hit
-from assistant.retrieve import Retriever
+from assistant.retrieve import Retriever, SearchFilters
 from assistant.chain import split_sentences
 
 BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_sentence", "words_title", "words_abstract",
@@ -28,6 +28,7 @@ BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_senten
 FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|"
+          r"improve|improving|build on|building on|extend|extending|evaluate|evaluating|develop|developing|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
           r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
@@ -48,14 +49,29 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exist| does the corpus have)?\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^what does the corpus (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
+    topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications)$", "", topic, flags=re.I).strip()
     return topic or question
 
 
 def list_topic(retriever: Retriever, question: str) -> str:
     """The topic a list request is scored against: names and years (exact filters) out, then the framing."""
     return request_topic(retriever.read(question).topic or question)
+
+
+def list_pool(retriever: Retriever, question: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
+    """The candidates of a list request: retrieved by its topic alone, under the names and years it states.
+
+    The framing ("Which papers are about ...", "2023 papers on ...") only adds noise to both rankings and
+    lowers the similarity the coverage check reads: "2023 papers on diffusion models?" scored 0.33 against
+    the best diffusion paper of 2023, "diffusion models" 0.53.
+    """
+    if filters is None or not filters.active:
+        facts = retriever.read(question)
+        filters = SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
+    return retriever.search(list_topic(retriever, question), k, filters, read_metadata=False)
 
 
 def _stems(text: str) -> list[str]:

@@ -16,8 +16,8 @@ from assistant import prompts
 from assistant.chain import split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
-from assistant.records import Answer, Hit, Progress
-from assistant.relevance import Scored, list_topic, load_model, score_candidates
+from assistant.records import Answer, Hit, Paper, Progress
+from assistant.relevance import Scored, list_pool, list_topic, load_model, score_candidates
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -46,7 +46,7 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     hits = chain.retrieve(run)
     if named:
         paper = named[0]
-    elif hits and chain.covered(hits) is not False:
+    elif hits and chain.covered(hits) is True:  # a paper described, not named: the description must clearly match it
         paper = hits[0].paper
     else:
         yield chain.refusal(run)
@@ -121,7 +121,7 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     topic = list_topic(chain.retriever, run.standalone)
-    pool = chain.retrieve(run, k=chain.settings.answer.list_pool)
+    pool = run.hits = list_pool(chain.retriever, run.standalone, chain.settings.answer.list_pool, run.filters)
     covered = chain.covered(pool)
     if covered is False:
         yield chain.refusal(run)
@@ -130,7 +130,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     limit = chain.settings.answer.list_pool_max
     while len(kept) * 2 >= len(pool) and len(pool) < limit:  # a broad topic: more relevant papers sit deeper
-        deeper = chain.retrieve(run, k=min(2 * len(pool), limit))
+        deeper = run.hits = list_pool(chain.retriever, run.standalone, min(2 * len(pool), limit), run.filters)
         if len(deeper) <= len(pool):
             break  # the corpus has no more candidates
         pool = deeper
@@ -155,20 +155,30 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
     facts = chain.retriever.read(run.standalone)
     author = facts.author or ""
     filters = SearchFilters(author=author, year_from=facts.year_from, year_to=facts.year_to)
-    papers = chain.retriever.papers_by(filters)
+    everything = papers = chain.retriever.papers_by(filters)
     topic = _topic_words(facts.topic)
     if topic and papers:  # "LLM papers by X": keep the author's papers that match the topic
         ranked = chain.retriever.search(" ".join(topic), k=len(papers), filters=filters, read_metadata=False)
+        # a lexical match counts when it is near the best one: "diffusion model papers" matches every abstract
+        # that says "model", weakly
+        bar = max(0.5, max((h.bm25_score or 0.0) for h in ranked) / 2)
         papers = [h.paper for h in ranked if (h.dense_similarity or 0) >= chain.settings.answer.min_relevance
-                  or h.bm25_score]
-    run.hits = [Hit(paper=p, score=1.0) for p in papers]
+                  or (h.bm25_score or 0.0) >= bar]
     without = sum(1 for p in chain.retriever.papers.values() if not p.authors)
     note = (f"\n\nNote: {without} papers in the corpus come from sources without author data, so they cannot "
             f"be attributed to anyone." if without else "")
-    if not papers:
-        yield chain.refusal(run, reason=f"The corpus has no papers by {author}" + (" on that topic." if topic else ".") + note)
+    if not papers:  # the refusal's "related" lines are the author's other papers, if any
+        run.hits = [Hit(paper=p, score=1.0) for p in everything]
+        if everything:
+            reason = f"The corpus has no papers by {author} on that topic."
+        else:
+            similar = chain.retriever.authors.similar(author)
+            reason = f"The corpus has no papers by {author}." + (
+                f" Authors with a similar name: {', '.join(similar)}." if similar else "")
+        yield chain.refusal(run, reason=reason + note)
         return
-    lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_first_sentence(p.abstract)} [S{i + 1}]"
+    run.hits = [Hit(paper=p, score=1.0) for p in papers]
+    lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_contribution(p.abstract)} [S{i + 1}]"
              for i, p in enumerate(papers)]
     who = next((a for a in papers[0].authors if paper_has_author(author, [a])), author)
     raw = f"The corpus has {len(papers)} paper{'s' if len(papers) != 1 else ''} by {who}:\n" + "\n".join(lines) + note
@@ -296,8 +306,32 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
     return {aspect: picked[aspect] for aspect, _, _ in ASPECTS}
 
 
+_COMPARE_FRAME = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast|how (?:does|do|is|are))\s+", re.I)
+_COMPARE_SPLIT = re.compile(r"\s*(?:\b(?:differs? from|compared (?:to|with)|versus|vs\.?|and|against|with(?= (?:the|a|an) ))\b|,|;)\s*", re.I)
+
+
+def compared_papers(chain: "Chain", question: str) -> list[Paper]:
+    """The 2-3 papers a comparison names; a part that names no paper ("the paper that unlocks state tracking
+    with negative eigenvalues") is resolved to its best retrieval match when that match is clearly on it."""
+    named = chain.named_papers(question)
+    if len(named) >= 2:
+        return named
+    papers = list(named)
+    body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
+    for part in (p for p in _COMPARE_SPLIT.split(body) if len(p.split()) >= 1):
+        if any(chain.named_papers(part)) and all(p in papers for p in chain.named_papers(part)):
+            continue  # the part names a paper already found
+        found = chain.named_papers(part, 1)
+        if not found and len(_topic_words(part)) >= 3:
+            top = chain.retriever.search(re.sub(r"^(?:the|a|an) (?:paper|work|method)s? (?:that|which|on|about)\s+", "", part,
+                                             flags=re.I), k=1, read_metadata=False)
+            found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]
+        papers += [p for p in found if p not in papers]
+    return papers[:3]
+
+
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":
-    named = chain.named_papers(run.standalone)
+    named = compared_papers(chain, run.standalone)
     hits = chain.retrieve(run)
     if len(named) < 2:  # not two resolvable papers: answer it as an ordinary question
         yield from answer_fact(chain, run)
@@ -337,8 +371,12 @@ def _topic_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text) if w.lower() not in _STOP and len(w) > 1]
 
 
-def _first_sentence(text: str, most: int = 200) -> str:
-    sentence = (split_sentences(text) or [text])[0]
+def _contribution(abstract: str, most: int = 220) -> str:
+    """The sentence where the paper says what it does ("We propose X ..."), else its first sentence: the
+    opening sentence of an abstract is most often background shared by a whole field."""
+    sentences = split_sentences(abstract) or [abstract]
+    approach_cues = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:2]
+    sentence = next((x for cue in approach_cues for x in sentences if re.search(cue, x, re.I)), sentences[0])
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 

@@ -30,6 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
+from assistant.strategies import compared_papers
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -318,6 +319,14 @@ def test_server_error_is_a_clear_message(chain: Chain, stub: ReplayEndpoint) -> 
 
 
 # --- summary -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["Summarize the paper on protein language models",  # weak evidence (0.39)
+                                      "tl;dr of the paper about speech recognition"])
+def test_summary_of_a_paper_the_corpus_lacks_is_refused(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
+    """No paper of tests/data is about proteins or speech; the nearest one is not summarized in their place."""
+    _, answer = run(chain, question)
+    assert answer.refused and answer.citations == [] and stub.requests == []
+
+
 def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoint) -> None:
     """A 1.5B model often keys only the last line; each finished line gets the paper's key while streaming."""
     stub.responder = lambda prompt: ("Problem: equivariant layers for Lie groups are hard to build.\n"
@@ -345,6 +354,50 @@ def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoi
     cited, retrieved = ids(answer)
     assert cited and set(cited) <= set(retrieved)
     assert "achieves 86% accuracy and scales to sequences 4 times longer [" in answer.answer
+
+
+# --- papers by an author ------------------------------------------------------------------------------
+def test_author_answer_cites_each_of_their_papers_without_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "papers by Quoc Le")
+    assert answer.kind == "author" and not answer.refused and stub.requests == []
+    assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
+
+
+def test_author_papers_on_a_topic_drop_weak_word_matches(chain: Chain, stub: ReplayEndpoint) -> None:
+    """"language model" is a weak lexical match for the activation-function paper too ("model"); only the LLM one counts."""
+    _, answer = run(chain, "Quoc Le's language model papers")
+    assert answer.kind == "author" and [c.title for c in answer.citations] == ["Large Language Models as Optimizers"]
+
+
+def test_author_the_corpus_does_not_know_is_refused_with_similar_names(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "What has Yaniv Cohen published?")
+    assert answer.refused and answer.citations == [] and stub.requests == []
+    assert answer.answer.startswith("The corpus has no papers by Yaniv Cohen. Authors with a similar name: Yaniv Romano.")
+    assert "Related, but not covering this" not in answer.answer  # nobody's papers are passed off as related
+
+
+def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "Quoc Le's papers on protein folding")
+    assert answer.refused and answer.citations == []
+    assert answer.answer.startswith("The corpus has no papers by Quoc Le on that topic.")
+    assert sorted(t.split(" (")[0] for t in related_titles(answer)) == ["Large Language Models as Optimizers",
+                                                                       "Searching for Activation Functions"]
+
+
+# --- comparisons -------------------------------------------------------------------------------------------
+def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stub: ReplayEndpoint) -> None:
+    question = "How does Mamba differ from the paper that programs transformers in a loop to act as universal computers?"
+    assert [p.title for p in compared_papers(chain, question)] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "Looped Transformers as Programmable Computers"]
+    stub.responder = lambda prompt: "Mamba selects what to keep [S1]; looped transformers run programs [S2]."
+    _, answer = run(chain, question)
+    assert answer.kind == "compare" and {c.title for c in answer.citations} == {
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "Looped Transformers as Programmable Computers"}
+
+
+def test_comparison_does_not_guess_a_paper_for_a_vague_part(chain: Chain) -> None:
+    assert [p.title for p in compared_papers(chain, "Mamba vs transformers")] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 
 
 # --- "which papers" lists -----------------------------------------------------------------------------

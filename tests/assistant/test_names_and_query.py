@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.names import distinct_people, name_matches, name_tokens, paper_has_author
-from assistant.query import AuthorIndex, QueryFacts, read_query, read_years
+from assistant.query import AuthorIndex, QueryFacts, read_query, read_years, unknown_person
 
 CATALOG = {"Quoc V Le", "Stephan Günnemann", "François Charton", "Yann LeCun", "Patrick Forré", "Tri Dao",
            "Albert Gu", "Bernhard Schölkopf", "Sören Becker", "Stéphane d'Ascoli", "Jason D. Lee", "Kangwook Lee"}
@@ -77,8 +77,9 @@ def test_paper_has_author() -> None:
     ("between 2019 and 2021", (2019, 2021, "")),
     ("linear attention 2019-2021", (2019, 2021, "linear attention")),
     ("linear attention 2019 – 2021", (2019, 2021, "linear attention")),
-    ("from 2019 to 2021", (2019, 2021, "from")),
-    ("linear attention in 2023", (2023, 2023, "linear attention in")),
+    ("from 2019 to 2021", (2019, 2021, "")),  # the preposition goes with the year
+    ("linear attention in 2023", (2023, 2023, "linear attention")),
+    ("Anything from 2023 on self-supervised learning?", (2023, 2023, "Anything  on self-supervised learning?")),
     ("papers on attention", (None, None, "papers on attention")),
     ("GPT-3 with 175B parameters", (None, None, "GPT-3 with 175B parameters")),
     ("a context of 1024 tokens", (None, None, "a context of 1024 tokens")),
@@ -123,11 +124,40 @@ def test_author_index_find(index: AuthorIndex, question: str, author: str | None
     ("linear attention between 2019 and 2021",
      QueryFacts(author=None, year_from=2019, year_to=2021, topic="linear attention")),
     ("linear attention", QueryFacts(author=None, year_from=None, year_to=None, topic="linear attention")),
+    # a person the catalog does not know is still the author asked about, so the answer can say "no papers by"
+    ("What has Percy Liang published here?",
+     QueryFacts(author="Percy Liang", year_from=None, year_to=None, topic="What has published here?")),
+    # a name the catalog holds but cannot pin down (a given name) is not claimed to be absent
+    ("papers by Jason", QueryFacts(author=None, year_from=None, year_to=None, topic="papers by Jason")),
 ])
 def test_read_query(index: AuthorIndex, question: str, facts: QueryFacts) -> None:
     assert read_query(question, index) == facts
 
 
+@pytest.mark.parametrize(("question", "person"), [
+    ("What has Percy Liang published here?", "Percy Liang"),
+    ("papers by Geoffrey Hinton", "Geoffrey Hinton"),
+    ("Papers by Q. Le.", "Q. Le"),
+    ("What did Yann LeCun write?", "Yann LeCun"),
+    ("Percy Liang's papers on LLMs", "Percy Liang"),
+    ("Show me papers written by Ludwig van der Berg", "Ludwig van der Berg"),
+    ("Which papers are inspired by Mamba?", None),  # "by" after a verb, not after "papers"
+    ("Which papers use linear attention?", None),
+    ("any work by the Stanford NLP group?", None),  # not a capitalised name
+    ("Summarize Mamba's method", None),
+    ("Compare Mamba and S4", None),
+])
+def test_unknown_person(question: str, person: str | None) -> None:
+    assert unknown_person(question) == person
+
+
+def test_similar_names_share_a_word_closest_first_one_spelling_per_person() -> None:
+    index = AuthorIndex(CATALOG | {"Quoc V. Le"})
+    assert index.similar("Jason Lee") == ["Jason D. Lee", "Kangwook Lee"]
+    assert len(index.similar("Quoc Nguyen")) == 1
+    assert index.similar("Geoffrey Hinton") == []
+
+
 def test_read_query_without_catalog_reads_only_years() -> None:
     assert read_query("papers by Quoc Le in 2017", None) == QueryFacts(
-        author=None, year_from=2017, year_to=2017, topic="papers by Quoc Le in")
+        author=None, year_from=2017, year_to=2017, topic="papers by Quoc Le")

@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Show me everything about federated learning", "federated learning"),
     ("Find research related to reinforcement learning from human feedback", "reinforcement learning from human feedback"),
     ("Search for work on model merging", "model merging"),
+    ("What's there on vision transformers?", "vision transformers"),
+    ("Multi-agent reinforcement learning papers?", "Multi-agent reinforcement learning"),
+    ("Which papers propose or improve adversarial training?", "adversarial training"),
+    ("Which papers build on mixture-of-experts models?", "mixture-of-experts models"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic

@@ -37,6 +37,11 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Show me everything about federated learning", NONE, "list"),
     ("Find research related to reinforcement learning from human feedback", NONE, "list"),
     ("Do you have any work on protein design?", NONE, "list"),
+    ("What's there on vision transformers?", NONE, "list"),
+    ("What does the paper on rethinking transformer scaling by turning the model parameters into tokens propose?",
+     NONE, "summary"),  # a long description of the paper is still a request for its summary
+    ("Anything on category theory?", NONE, "list"),
+    ("Does the Mamba paper say anything on memory use?", NONE, "fact"),  # "anything on" mid-question is not a list
     # "in these papers" refers to the corpus; it does not ask for a list
     ("How is deep learning used for 5G channel estimation in these papers?", NONE, "fact"),
     ("What optimizers are used across the papers?", NONE, "fact"),
