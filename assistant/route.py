@@ -11,7 +11,8 @@ Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
-                       r"|^\s*(?:please\s+)?survey\b)\b", re.I)
+                       r"|^\s*(?:please\s+)?survey\b"
+                       r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)

@@ -119,6 +119,13 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
     return confirmed
 
 
+def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
+    """Candidates with an abstract sentence close to the topic itself, or half of its word pairs: the
+    relevance model ranks within a pool, so when retrieval evidence is weak this asks for the topic itself."""
+    bar = chain.settings.answer.list_min_topic_similarity
+    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5]
+
+
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     topic = list_topic(chain.retriever, run.standalone)
     pool = run.hits = list_pool(chain.retriever, run.standalone, chain.settings.answer.list_pool, run.filters)
@@ -136,8 +143,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         pool = deeper
         kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
-        bar = chain.settings.answer.list_min_topic_similarity
-        kept = [s for s in kept if s.sentence_similarity >= bar or s.pair_share >= 0.5]
+        kept = on_topic(chain, kept)
     if not kept:
         yield chain.refusal(run)
         return
@@ -192,10 +198,16 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
 def answer_overview(chain: "Chain", run: "Run") -> "Stream":
     topic = _overview_topic(run.standalone)
     pool = chain.retrieve(run, text=topic, k=min(chain.settings.answer.list_pool, 20))
-    if chain.covered(pool) is False:
+    covered = chain.covered(pool)
+    if covered is False:
         yield chain.refusal(run)
         return
     scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
+    if covered is None:  # weak evidence: only papers that are about the topic itself, as for lists
+        scored = on_topic(chain, scored)
+        if not scored:
+            yield chain.refusal(run)
+            return
     kept = ([s.hit for s in scored] or pool[:5])[:chain.settings.answer.overview_papers]
     themes = group_into_themes(chain, kept)
     listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))

@@ -45,6 +45,8 @@ def main() -> int:
         "answers.jsonl": {"fact", "absent", "named", "list", "author", "summary", "overview", "compare"},
         "list_holdout.jsonl": {"list"},
         "list_extra.jsonl": {"list"},
+        "list_short.jsonl": {"list"},
+        "mixed_holdout.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()

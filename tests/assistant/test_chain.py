@@ -341,6 +341,14 @@ def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoi
 
 
 # --- overview ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["Write an overview of protein language models",
+                                      "Summarize the research on speech recognition"])
+def test_overview_of_a_topic_the_corpus_lacks_is_refused(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
+    """No paper of tests/data is about proteins or speech: no overview of the nearest papers instead."""
+    _, answer = run(chain, question)
+    assert answer.refused and answer.citations == [] and stub.requests == []
+
+
 def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoint) -> None:
     """Section paragraphs cite local keys that become overview-wide ones; the prose around them is untouched."""
     paragraph = "This approach achieves 86% accuracy and scales to sequences 4 times longer [S1]."

@@ -38,6 +38,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Find research related to reinforcement learning from human feedback", NONE, "list"),
     ("Do you have any work on protein design?", NONE, "list"),
     ("What's there on vision transformers?", NONE, "list"),
+    ("Summarize the research on sports analytics", NONE, "overview"),  # a topic, not one paper
     ("What does the paper on rethinking transformer scaling by turning the model parameters into tokens propose?",
      NONE, "summary"),  # a long description of the paper is still a request for its summary
     ("Anything on category theory?", NONE, "list"),
