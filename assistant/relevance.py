@@ -68,10 +68,16 @@ def list_pool(retriever: Retriever, question: str, k: int, filters: SearchFilter
     lowers the similarity the coverage check reads: "2023 papers on diffusion models?" scored 0.33 against
     the best diffusion paper of 2023, "diffusion models" 0.53.
     """
-    if filters is None or not filters.active:
-        facts = retriever.read(question)
-        filters = SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
-    return retriever.search(list_topic(retriever, question), k, filters, read_metadata=False)
+    return retriever.search(list_topic(retriever, question), k, list_filters(retriever, question, filters),
+                            read_metadata=False)
+
+
+def list_filters(retriever: Retriever, question: str, filters: SearchFilters | None = None) -> SearchFilters:
+    """The filters given, else the names and years the question states."""
+    if filters is not None and filters.active:
+        return filters
+    facts = retriever.read(question)
+    return SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
 
 
 def _stems(text: str) -> list[str]:

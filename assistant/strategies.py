@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Callable, Generator
 import numpy as np
 
 from assistant import prompts
-from assistant.chain import split_sentences
+from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import Scored, list_pool, list_topic, load_model, score_candidates
+from assistant.relevance import Scored, list_filters, list_pool, list_topic, load_model, score_candidates
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -119,6 +119,17 @@ def relevant_candidates(chain: "Chain", topic: str, request: str, pool: list[Hit
     return confirmed
 
 
+def _date_note(chain: "Chain", filters: SearchFilters) -> str:
+    """Under a year filter, how many papers carry a date at all: most sources of the corpus have none."""
+    if filters.year_from is None and filters.year_to is None:
+        return ""
+    years = sorted(p.year for p in chain.retriever.papers.values() if p.year)
+    if not years:
+        return "\n\nNote: no paper in the corpus carries a publication date, so none can match a year."
+    return (f"\n\nNote: only {len(years)} of {len(chain.retriever.papers)} papers in the corpus carry a publication "
+            f"date ({years[0]}–{years[-1]}); a year filter can only match those.")
+
+
 def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
     """Candidates with an abstract sentence close to the topic itself, or half of its word pairs: the
     relevance model ranks within a pool, so when retrieval evidence is weak this asks for the topic itself."""
@@ -129,9 +140,11 @@ def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     topic = list_topic(chain.retriever, run.standalone)
     pool = run.hits = list_pool(chain.retriever, run.standalone, chain.settings.answer.list_pool, run.filters)
+    note = _date_note(chain, list_filters(chain.retriever, run.standalone, run.filters))
+    refusal = REFUSAL + note
     covered = chain.covered(pool)
     if covered is False:
-        yield chain.refusal(run)
+        yield chain.refusal(run, reason=refusal)
         return
     memo: dict[str, np.ndarray] = {}  # text -> vector: a deeper pool re-scores the first one without re-embedding it
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
@@ -145,11 +158,11 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
         kept = on_topic(chain, kept)
     if not kept:
-        yield chain.refusal(run)
+        yield chain.refusal(run, reason=refusal)
         return
     hits = [s.hit for s in kept]
     lines = [f"- **{s.hit.paper.title}**: {s.sentence} [S{i + 1}]" for i, s in enumerate(kept)]
-    raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines)
+    raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
     resolved = resolve(raw, hits)
     yield resolved.text
     yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,

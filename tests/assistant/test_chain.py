@@ -439,6 +439,16 @@ def test_a_broad_list_looks_deeper_than_its_first_pool(stub: ReplayEndpoint, ret
     assert (len(answer.citations) > 4) is deeper
 
 
+def test_list_with_a_year_says_how_many_papers_carry_a_date(chain: Chain, stub: ReplayEndpoint, retriever: Retriever) -> None:
+    dated = sum(1 for p in retriever.papers.values() if p.year)
+    note = f"Note: only {dated} of {len(retriever.papers)} papers in the corpus carry a publication date"
+    _, answer = run(chain, "Which 2024 papers use linear attention?")
+    assert answer.kind == "list" and not answer.refused and note in answer.answer
+    assert answer.citations and all(retriever.papers[c.paper_id].year == 2024 for c in answer.citations)
+    _, answer = run(chain, "Which 2012 papers use linear attention?")
+    assert answer.refused and answer.citations == [] and note in answer.answer
+
+
 @pytest.mark.parametrize("question", ["Which papers cover text-to-speech or voice cloning?",
                                       "Which papers do sign language recognition or translation?"])
 def test_list_on_an_absent_topic_is_refused(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
