@@ -341,18 +341,16 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     named = chain.named_papers(question)
     if len(named) >= 2:
         return named
-    papers = list(named)
+    papers: list[Paper] = []  # in the order the question mentions them
     body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
-    for part in (p for p in _COMPARE_SPLIT.split(body) if len(p.split()) >= 1):
-        if any(chain.named_papers(part)) and all(p in papers for p in chain.named_papers(part)):
-            continue  # the part names a paper already found
+    for part in (p for p in _COMPARE_SPLIT.split(body) if p.strip()):
         found = chain.named_papers(part, 1)
-        if not found and len(_topic_words(part)) >= 3:
+        if not found and len(_topic_words(part)) >= 3:  # "transformers" alone is no paper
             top = chain.retriever.search(re.sub(r"^(?:the|a|an) (?:paper|work|method)s? (?:that|which|on|about)\s+", "", part,
                                              flags=re.I), k=1, read_metadata=False)
             found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]
         papers += [p for p in found if p not in papers]
-    return papers[:3]
+    return (papers + [p for p in named if p not in papers])[:3]
 
 
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":

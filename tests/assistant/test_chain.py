@@ -403,6 +403,12 @@ def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stu
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "Looped Transformers as Programmable Computers"}
 
 
+def test_comparison_keeps_the_order_of_the_question(chain: Chain) -> None:
+    question = "Compare the paper that programs transformers in a loop to act as universal computers and Mamba"
+    assert [p.title for p in compared_papers(chain, question)] == [
+        "Looped Transformers as Programmable Computers", "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
+
+
 def test_comparison_does_not_guess_a_paper_for_a_vague_part(chain: Chain) -> None:
     assert [p.title for p in compared_papers(chain, "Mamba vs transformers")] == [
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
