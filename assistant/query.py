@@ -112,12 +112,21 @@ def read_years(question: str) -> tuple[int | None, int | None, str]:
     return None, None, question
 
 
-def unknown_person(question: str) -> str | None:
-    """A capitalised name the question can only mean as an author ("papers by Percy Liang"), or None."""
+_LOWERCASE_PERSON = re.compile(r"\b(?:papers?|works?|publications|articles)\s+(?:(?:written|authored|co-?authored)\s+)?by\s+"
+                               r"([a-z][a-z'’-]+(?:\s+[a-z][a-z'’-]+){1,2})\s*[?.!]*\s*$", re.I)
+
+
+def unknown_person(question: str, authors: AuthorIndex | None = None) -> str | None:
+    """A name the question can only mean as an author ("papers by Percy Liang"), or None. A lower-case name
+    ("papers by percy liang") counts only at the end of the question and when one of its words is a word of
+    some catalog name, so "papers by category theory" is no person."""
     for pattern in _UNKNOWN_PERSON:
         match = pattern.search(question)
         if match:
             return match.group(1).rstrip(".,")
+    match = _LOWERCASE_PERSON.search(question)
+    if match and authors is not None and any(t in authors.by_token for t in name_tokens(match.group(1))[1:]):
+        return match.group(1)
     return None
 
 
@@ -127,7 +136,7 @@ def read_query(question: str, authors: AuthorIndex | None) -> QueryFacts:
     if authors is not None:
         author = authors.find(rest)
         if author is None:  # a person the catalog does not know: the answer says there are no papers by them
-            person = unknown_person(rest)
+            person = unknown_person(rest, authors)
             author = person if person and not authors.matching(person) else None
         if author:
             rest = re.sub(re.escape(author) + r"(['’]s)?", " ", rest)

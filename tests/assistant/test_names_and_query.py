@@ -151,6 +151,15 @@ def test_unknown_person(question: str, person: str | None) -> None:
     assert unknown_person(question) == person
 
 
+@pytest.mark.parametrize(("question", "person"), [
+    ("papers by percy lee", "percy lee"),  # "lee" is a surname of the catalog
+    ("papers by category theory", None),  # no word of it names anyone
+    ("papers by jason chen about attention", None),  # lower case only at the end of the question
+])
+def test_unknown_lowercase_person_needs_a_catalog_surname(question: str, person: str | None) -> None:
+    assert unknown_person(question, AuthorIndex(CATALOG)) == person
+
+
 def test_similar_names_share_a_word_closest_first_one_spelling_per_person() -> None:
     index = AuthorIndex(CATALOG | {"Quoc V. Le"})
     assert index.similar("Jason Lee") == ["Jason D. Lee", "Kangwook Lee"]
