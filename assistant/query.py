@@ -60,8 +60,10 @@ class AuthorIndex:
         wanted = " ".join(name_tokens(name))
         candidates = {author for token in name_tokens(name) if len(token) > 1 for author, _ in self.by_token.get(token, [])}
         ranked = sorted(candidates, key=lambda a: (-SequenceMatcher(None, wanted, " ".join(name_tokens(a))).ratio(), a))
-        people = {" ".join(name_tokens(a)): a for a in reversed(ranked)}  # 'Quoc V Le' and 'Quoc V. Le' are one
-        return list(dict.fromkeys(people[" ".join(name_tokens(a))] for a in ranked))[:most]
+        people: dict[str, str] = {}  # person -> their closest spelling: 'Quoc V Le' and 'Quoc V. Le' are one
+        for author in ranked:
+            people.setdefault(" ".join(name_tokens(author)), author)
+        return list(people.values())[:most]
 
     def find(self, question: str) -> str | None:
         """The longest span of the question that names an author of the catalog, or None.

@@ -56,28 +56,24 @@ def request_topic(question: str) -> str:
     return topic or question
 
 
-def list_topic(retriever: Retriever, question: str) -> str:
-    """The topic a list request is scored against: names and years (exact filters) out, then the framing."""
-    return request_topic(retriever.read(question).topic or question)
+def list_request(retriever: Retriever, question: str,
+                 filters: SearchFilters | None = None) -> tuple[str, SearchFilters]:
+    """The topic a list request is about, and its filters: those given, else the names and years it states
+    (read once; the topic is the question without them and without its framing)."""
+    facts = retriever.read(question)
+    if filters is None or not filters.active:
+        filters = SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
+    return request_topic(facts.topic or question), filters
 
 
-def list_pool(retriever: Retriever, question: str, k: int, filters: SearchFilters | None = None) -> list[Hit]:
-    """The candidates of a list request: retrieved by its topic alone, under the names and years it states.
+def list_pool(retriever: Retriever, topic: str, filters: SearchFilters, k: int) -> list[Hit]:
+    """The candidates of a list request: retrieved by its topic alone, under its filters.
 
     The framing ("Which papers are about ...", "2023 papers on ...") only adds noise to both rankings and
     lowers the similarity the coverage check reads: "2023 papers on diffusion models?" scored 0.33 against
     the best diffusion paper of 2023, "diffusion models" 0.53.
     """
-    return retriever.search(list_topic(retriever, question), k, list_filters(retriever, question, filters),
-                            read_metadata=False)
-
-
-def list_filters(retriever: Retriever, question: str, filters: SearchFilters | None = None) -> SearchFilters:
-    """The filters given, else the names and years the question states."""
-    if filters is not None and filters.active:
-        return filters
-    facts = retriever.read(question)
-    return SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
+    return retriever.search(topic, k, filters, read_metadata=False)
 
 
 def _stems(text: str) -> list[str]:

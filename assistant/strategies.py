@@ -17,7 +17,7 @@ from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import Scored, list_filters, list_pool, list_topic, load_model, score_candidates
+from assistant.relevance import Scored, list_pool, list_request, load_model, score_candidates
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -138,9 +138,9 @@ def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
-    topic = list_topic(chain.retriever, run.standalone)
-    pool = run.hits = list_pool(chain.retriever, run.standalone, chain.settings.answer.list_pool, run.filters)
-    note = _date_note(chain, list_filters(chain.retriever, run.standalone, run.filters))
+    topic, filters = list_request(chain.retriever, run.standalone, run.filters)
+    pool = run.hits = list_pool(chain.retriever, topic, filters, chain.settings.answer.list_pool)
+    note = _date_note(chain, filters)
     refusal = REFUSAL + note
     covered = chain.covered(pool)
     if covered is False:
@@ -150,7 +150,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     limit = chain.settings.answer.list_pool_max
     while len(kept) * 2 >= len(pool) and len(pool) < limit:  # a broad topic: more relevant papers sit deeper
-        deeper = run.hits = list_pool(chain.retriever, run.standalone, min(2 * len(pool), limit), run.filters)
+        deeper = run.hits = list_pool(chain.retriever, topic, filters, min(2 * len(pool), limit))
         if len(deeper) <= len(pool):
             break  # the corpus has no more candidates
         pool = deeper
@@ -308,6 +308,7 @@ ASPECTS: list[tuple[str, list[str], bool]] = [
     ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
 ]
 _ELABORATION = re.compile(r"(?:specifically|concretely|in particular|to this end|to do so|the key idea|our key|it (?:achieves|does) (?:this|so) by|this is (?:achieved|done) by)\b", re.I)
+_CONTRIBUTION_CUES = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:2]  # "we propose", "we design"
 _PICK_ORDER = ("Problem", "Approach", "Headline results", "Data")  # results before data: a benchmark sentence with a number is a result
 
 
@@ -398,8 +399,7 @@ def _contribution(abstract: str, most: int = 220) -> str:
     """The sentence where the paper says what it does ("We propose X ..."), else its first sentence: the
     opening sentence of an abstract is most often background shared by a whole field."""
     sentences = split_sentences(abstract) or [abstract]
-    approach_cues = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:2]
-    sentence = next((x for cue in approach_cues for x in sentences if re.search(cue, x, re.I)), sentences[0])
+    sentence = next((x for cue in _CONTRIBUTION_CUES for x in sentences if re.search(cue, x, re.I)), sentences[0])
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.api import Assistant
-from assistant.relevance import FEATURES, feature_table, list_pool, list_topic, probabilities
+from assistant.relevance import FEATURES, feature_table, list_pool, list_request, probabilities
 from evals.harness import Question, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +50,9 @@ def tables(assistant: Assistant, questions: list[Question]) -> list[tuple[Questi
     pool_size = assistant.settings.answer.list_pool
     out = []
     for q in questions:
-        hits = list_pool(assistant.retriever, q.question, pool_size)
-        table, _ = feature_table(list_topic(assistant.retriever, q.question), hits, assistant.embedder)
+        topic, filters = list_request(assistant.retriever, q.question)
+        hits = list_pool(assistant.retriever, topic, filters, pool_size)
+        table, _ = feature_table(topic, hits, assistant.embedder)
         labels = np.array([h.paper.paper_id in q.gold for h in hits], dtype=np.float64)
         out.append((q, table, labels))
         print(f"{q.id}: pool {len(hits)}, gold in pool {int(labels.sum())}/{len(q.gold)}", flush=True)
