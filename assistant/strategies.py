@@ -41,6 +41,9 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
 
 
 # --- summary of one paper -----------------------------------------------------------------------------
+_CITES_THE_PAPER = re.compile(r"S\s*1\b|\[1\]")  # a one-paper summary's key, before or after resolving
+
+
 def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
@@ -77,7 +80,7 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
                         (("Problem", picked["Problem"]), ("Method", picked["Approach"]), ("Results", picked["Headline results"]))
                         if text)
         yield "\n\n(The model's summary was too short; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
-    elif not re.search(r"S\s*1\b|\[1\]", raw):  # the whole summary comes from this one abstract: cite it
+    elif not _CITES_THE_PAPER.search(raw):  # the whole summary comes from this one abstract: cite it
         raw = raw.rstrip() + " [S1]"
     resolved = resolve(raw, [hit])
     body = heading + resolved.text
@@ -88,7 +91,7 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
 def _key_line_end(text: str) -> str:
     """" [S1]" when the last line of a one-paper summary says something and cites nothing, else ""."""
     line = text.rsplit("\n", 1)[-1]
-    return " [S1]" if len(re.findall(r"\w+", line)) >= 3 and not re.search(r"S\s*1\b|\[1\]", line) else ""
+    return " [S1]" if len(re.findall(r"\w+", line)) >= 3 and not _CITES_THE_PAPER.search(line) else ""
 
 
 # --- "which papers ..." lists -------------------------------------------------------------------------
