@@ -1,5 +1,6 @@
 """Find the papers a question names: by full title, by the system name before a colon ('LambdaNetworks'),
-by an acronym the abstract defines ('... Parallelism (LASP)'), or by a quoted near-exact title."""
+by an acronym the abstract defines ('... Parallelism (LASP)'), by a coined word of the title that no other
+paper uses ('How to Train Your HiPPO'), or by a quoted near-exact title."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from assistant.records import Paper, normalize_title
 _GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
             "large language models", "diffusion models", "graph neural networks", "survey", "position"}
 _DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
+_COINED = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # mixed case: HiPPO, MetaFormer, HuBERT
 
 
 class NameIndex:
@@ -24,6 +26,8 @@ class NameIndex:
         for pid, paper in papers.items():
             for name in self._names_of(paper):
                 names[name].add(pid)
+        for word, pid in self._coined_names(papers).items():
+            names[normalize_title(word)].add(pid)
         self.unique = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
 
     @staticmethod
@@ -37,6 +41,16 @@ class NameIndex:
             if len(acronym) >= 3:
                 out.add(normalize_title(acronym))
         return {n for n in out if n and n not in _GENERIC and (len(n) >= 4 or n.isalnum())}
+
+    @staticmethod
+    def _coined_names(papers: dict[str, Paper]) -> dict[str, str]:
+        """Mixed-case title words ("HiPPO") that no other paper's title or abstract uses: a name for that paper."""
+        used_by: dict[str, set[str]] = defaultdict(set)
+        for pid, paper in papers.items():
+            for word in _COINED.findall(f"{paper.title} {paper.abstract}"):
+                used_by[word].add(pid)
+        return {word: pid for pid, paper in papers.items() for word in _COINED.findall(paper.title)
+                if len(word) >= 4 and any(c.islower() for c in word) and used_by[word] == {pid}}
 
     def find(self, question: str, most: int = 3) -> list[Paper]:
         """Named papers in the order the question mentions them; longer names win over names inside them."""

@@ -336,7 +336,12 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
 
 
 _COMPARE_FRAME = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast|how (?:does|do|is|are))\s+", re.I)
-_COMPARE_SPLIT = re.compile(r"\s*(?:\b(?:differs? from|compared (?:to|with)|versus|vs\.?|and|against|with(?= (?:the|a|an) ))\b|,|;)\s*", re.I)
+_NEXT_PAPER = r"(?=(?-i:[A-Z0-9])|(?:the|a|an|its) (?:paper|work|method|model|approach|study|article)s?\b)"
+_COMPARE_BETWEEN = r"\b(?:differs? from|compared (?:to|with)|versus|vs\.?|against)\b|;"
+# "and", "," and "with" join two papers where a new one starts after them ("Mamba and S4", "Mamba with the paper
+# that ..."), not inside a description ("the paper on Lie group decompositions and equivariant networks")
+_COMPARE_SPLIT = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|(?:,\s*(?:and\s+)?|\s(?:and|with)\s+){_NEXT_PAPER})\s*", re.I)
+_COMPARE_SPLIT_ANY = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|\b(?:and|with)\b|,)\s*", re.I)  # "mamba and hippo"
 
 
 def compared_papers(chain: "Chain", question: str) -> list[Paper]:
@@ -345,16 +350,23 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     named = chain.named_papers(question)
     if len(named) >= 2:
         return named
-    papers: list[Paper] = []  # in the order the question mentions them
     body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
-    for part in (p for p in _COMPARE_SPLIT.split(body) if p.strip()):
+    papers = _papers_of_parts(chain, _COMPARE_SPLIT.split(body))
+    if len(papers) < 2:  # all lower case, so no part looked like a new paper: split at every "and"
+        papers = _papers_of_parts(chain, _COMPARE_SPLIT_ANY.split(body))
+    return (papers + [p for p in named if p not in papers])[:3]
+
+
+def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
+    papers: list[Paper] = []  # in the order the question mentions them
+    for part in (p for p in parts if p.strip()):
         found = chain.named_papers(part, 1)
         if not found and len(_topic_words(part)) >= 3:  # "transformers" alone is no paper
             top = chain.retriever.search(re.sub(r"^(?:the|a|an) (?:paper|work|method)s? (?:that|which|on|about)\s+", "", part,
                                              flags=re.I), k=1, read_metadata=False)
             found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]
         papers += [p for p in found if p not in papers]
-    return (papers + [p for p in named if p not in papers])[:3]
+    return papers
 
 
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":

@@ -414,6 +414,21 @@ def test_comparison_does_not_guess_a_paper_for_a_vague_part(chain: Chain) -> Non
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 
 
+def test_comparison_keeps_a_description_joined_by_and_whole(chain: Chain) -> None:
+    # split at its "and", the description's second half alone resolved to a third paper (Categorification ...)
+    question = "How does Mamba differ from the paper on Lie group decompositions and equivariant neural networks?"
+    assert [p.title for p in compared_papers(chain, question)] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        "Lie Group Decompositions for Equivariant Neural Networks"]
+
+
+
+def test_comparison_finds_a_paper_by_a_coined_word_of_its_title(chain: Chain) -> None:
+    assert [p.title for p in compared_papers(chain, "compare mamba and hippo")] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        "How to Train Your HiPPO: State Space Models with Generalized Orthogonal Basis Projections"]
+
+
 # --- "which papers" lists -----------------------------------------------------------------------------
 EQUIVARIANT_Q = "Which papers are about group equivariant neural networks?"
 EQUIVARIANT = ["Categorification of Group Equivariant Neural Networks",  # the two such papers of tests/data
@@ -640,3 +655,4 @@ def test_planted_instructions_stay_data(tiny: Assistant, planted_stream: list[An
     user = messages[1]["content"]
     assert "Ignore previous instructions" in user
     assert user.index("<sources>") < user.index("Ignore previous instructions") < user.index("</sources>")
+

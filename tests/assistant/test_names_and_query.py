@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.named import NameIndex
 from assistant.names import distinct_people, name_matches, name_tokens, paper_has_author
 from assistant.query import AuthorIndex, QueryFacts, read_query, read_years, unknown_person
+from assistant.records import Paper
 
 CATALOG = {"Quoc V Le", "Stephan Günnemann", "François Charton", "Yann LeCun", "Patrick Forré", "Tri Dao",
            "Albert Gu", "Bernhard Schölkopf", "Sören Becker", "Stéphane d'Ascoli", "Jason D. Lee", "Kangwook Lee"}
@@ -170,3 +172,20 @@ def test_similar_names_share_a_word_closest_first_one_spelling_per_person() -> N
 def test_read_query_without_catalog_reads_only_years() -> None:
     assert read_query("papers by Quoc Le in 2017", None) == QueryFacts(
         author=None, year_from=2017, year_to=2017, topic="papers by Quoc Le")
+
+
+# --- papers named by a coined word of their title ------------------------------------------------------------
+def _papers(*rows: tuple[str, str]) -> dict[str, Paper]:
+    return {f"p{i}": Paper(paper_id=f"p{i}", title=t, abstract=a) for i, (t, a) in enumerate(rows)}
+
+
+def test_a_coined_title_word_no_other_paper_uses_names_its_paper() -> None:
+    papers = _papers(("How to Train Your HiPPO: State Space Models", "We revisit the HiPPO framework for memory."),
+                     ("Mamba: Linear-Time Sequence Modeling", "Selective state spaces scale linearly."))
+    assert [p.paper_id for p in NameIndex(papers).find("compare mamba and hippo")] == ["p1", "p0"]
+
+
+def test_a_coined_title_word_other_papers_use_names_nothing() -> None:
+    papers = _papers(("Better ImageNet Training Recipes", "We train on ImageNet faster."),
+                     ("Vision Transformers Need Registers", "Results on ImageNet and COCO."))
+    assert NameIndex(papers).find("What is the best accuracy on ImageNet?") == []
