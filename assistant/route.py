@@ -9,11 +9,14 @@ from assistant.query import QueryFacts
 
 Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 
+# "an overview of the Mamba paper" is one paper's summary, not an overview of a topic
+_ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper\b(?!s)", re.I)
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
                        r"|^\s*(?:please\s+)?survey\b"
                        r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
+                      r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b"  # "Mamba or S4 - which is faster?"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
@@ -22,13 +25,17 @@ _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
 _FACT_OPENING = re.compile(r"^\s*(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
                       r"|what does the (?:paper|work|study) (?:that|on|about|where|which) .{2,200}? (?:propose|introduce|present)"
-                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of|^\s*describe (?:the )?paper)\b", re.I)
+                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of|^\s*describe (?:the )?paper"
+                      r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
+                      r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
+                      r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
                    r"|\b(?:show|find|give) me (?:all |everything |any )?(?:work |research )?(?:on|about|related to)\b"
                    r"|^\s*(?:find|show me|search for) (?:all |the )?(?:work|research)\b|\beverything (?:on|about)\b"
-                   r"|^\s*(?:what(?:'s| is) (?:there|out there|available)|anything) (?:on|about|regarding|related to)\b", re.I)
+                   r"|^\s*(?:what(?:'s| is) (?:there|out there|available)|anything) (?:on|about|regarding|related to)\b"
+                   r"|\breading list\b", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
@@ -36,7 +43,7 @@ _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|c
 
 
 def route(question: str, facts: QueryFacts) -> Kind:
-    if _OVERVIEW.search(question):
+    if _OVERVIEW.search(question) and not _ONE_PAPER_OVERVIEW.search(question):
         return "overview"
     an_authors_papers = bool(facts.author) and bool(re.search(r"\b(papers|works|publications)\b", question, re.I))
     if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I) and not an_authors_papers:

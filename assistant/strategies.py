@@ -41,6 +41,7 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
 
 
 # --- summary of one paper -----------------------------------------------------------------------------
+_A_PAPER = re.compile(r"\b(?:paper|work|study|article|preprint|publication|method)\b", re.I)
 _CITES_THE_PAPER = re.compile(r"S\s*1\b|\[1\]")  # a one-paper summary's key, before or after resolving
 
 
@@ -49,6 +50,9 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     hits = chain.retrieve(run)
     if named:
         paper = named[0]
+    elif not _A_PAPER.search(run.standalone):  # "explain linear attention in simple terms": a topic, no one paper
+        yield from answer_fact(chain, run)
+        return
     elif hits and chain.covered(hits) is True:  # a paper described, not named: the description must clearly match it
         paper = hits[0].paper
     else:

@@ -340,6 +340,21 @@ def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoi
     assert answer.answer.startswith("".join(streamed).strip())  # the stream showed the keys, no revised answer
 
 
+
+def test_explaining_a_named_paper_in_simple_terms_summarizes_it(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Problem: long sequences are slow.\nMethod: selective state spaces [S1]"
+    _, answer = run(chain, "Explain Mamba in simple terms")
+    assert answer.kind == "summary" and [c.title for c in answer.citations] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
+
+
+def test_explaining_a_topic_in_simple_terms_is_a_cited_answer_not_one_papers_summary(chain: Chain,
+                                                                                     stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Linear attention replaces the softmax with kernels [S1][S2]."
+    _, answer = run(chain, "Explain linear attention in simple terms")
+    assert answer.kind != "summary" and len(answer.citations) == 2
+    assert "[S2]" in sources_block(stub.prompt(0))  # the answer prompt with several papers, not one abstract
+
 # --- overview ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("question", ["Write an overview of protein language models",
                                       "Summarize the research on speech recognition"])

@@ -63,6 +63,16 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Explain the paper on HiPPO", NONE, "summary"),
     ("What is the main contribution of LiT?", NONE, "summary"),
     ("Describe the paper 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces'", NONE, "summary"),
+    ("What's the gist of the Mamba paper?", NONE, "summary"),
+    ("Explain Mamba in simple terms", NONE, "summary"),
+    ("Give me the key takeaways of LinFusion", NONE, "summary"),
+    ("Briefly describe the KAN paper", NONE, "summary"),
+    ("Mamba in a nutshell?", NONE, "summary"),
+    ("Can you give me an overview of the Mamba paper?", NONE, "summary"),  # one paper, not a topic
+    ("tell me about the paper on looped transformers", NONE, "summary"),
+    ("Tell me about the papers on looped transformers", NONE, "list"),
+    ("Give me an overview of the papers on state space models", NONE, "overview"),
+    ("Give me a reading list on graph neural networks", NONE, "list"),
     # overview
     ("Write an overview of linear attention", NONE, "overview"),
     ("Give me a literature review on state space models", NONE, "overview"),
@@ -83,6 +93,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which is faster, Mamba or HiPPO?", NONE, "compare"),
     ("Which of the two performs better on ImageNet, LinFusion or LiT?", NONE, "compare"),
     ("Which is faster on long sequences: Mamba or a Transformer of the same size?", NONE, "compare"),
+    ("Mamba or S4 - which is faster?", NONE, "compare"),
+    ("LinFusion or LiT, which one needs less compute?", NONE, "compare"),
+    ("Is Mamba faster than attention or not? Which benchmarks show it?", NONE, "fact"),
 ]
 
 
