@@ -318,6 +318,22 @@ def test_server_error_is_a_clear_message(chain: Chain, stub: ReplayEndpoint) -> 
     assert "\n" not in answer.error and answer.retrieved
 
 
+
+# --- who wrote it, when was it published: the paper's record ---------------------------------------------
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Who wrote the Mamba paper?", "**Mamba: Linear-Time Sequence Modeling with Selective State Spaces** is by Albert Gu "
+                                   "and Tri Dao [1]."),
+    ("who are the authors of Lie Group Decompositions for Equivariant Neural Networks",
+     "**Lie Group Decompositions for Equivariant Neural Networks** is by Mircea Mironenco and Patrick Forré [1]."),
+    ("When was LinFusion published?", "**LinFusion: 1 GPU, 1 Minute, 16K Image** is dated Sep 3, 2024 in the corpus [1]."),
+    ("Who wrote LambdaNetworks?", "The corpus has no author names for **LambdaNetworks: Modeling Long-Range Interactions "
+                                  "Without Attention** [1]: its source (alternating_004.txt) lists titles and abstracts only."),
+])
+def test_who_wrote_and_when_come_from_the_record(chain: Chain, stub: ReplayEndpoint, question: str, expected: str) -> None:
+    _, answer = run(chain, question)
+    assert answer.answer == expected and len(answer.citations) == 1 and not answer.refused
+    assert stub.requests == []  # no model call: the record is the answer
+
 # --- summary -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("question", ["Summarize the paper on protein language models",  # weak evidence (0.39)
                                       "tl;dr of the paper about speech recognition"])
