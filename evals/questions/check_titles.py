@@ -47,6 +47,7 @@ def main() -> int:
         "list_extra.jsonl": {"list"},
         "list_short.jsonl": {"list"},
         "mixed_holdout.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout2.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
