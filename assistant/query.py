@@ -74,7 +74,7 @@ class AuthorIndex:
         words = re.findall(r"[\w.'’-]+,?", re.sub(r"['’]s\b", "", question))
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
-                if size == 1 and not _NAME_CUE.search(words[start - 1] if start else ""):
+                if size == 1 and not _bare_surname_cue(words[start - 1] if start else "", words[start]):
                     continue
                 span = " ".join(words[start:start + size]).rstrip(",.")
                 if self._names_an_author(span):
@@ -93,6 +93,21 @@ class AuthorIndex:
         if len(wanted) == 1:  # a bare surname: only when it is the surname of every match
             return bool(matched) and all(name_tokens(a)[-1] == full[0] for a in matched)
         return bool(matched)
+
+
+_FUNCTION_WORDS = set("a an the this that these those it its all any some each one of to in on at for with by from "
+                      "and or as is be not no new old".split())
+
+
+def _bare_surname_cue(previous: str, word: str) -> bool:
+    """May `word` alone be a surname? After a cue ("by Bengio", "of Bengio"), and in lower case only after "by"
+    and when it is no function word: "removing the influence ... from an already trained model" names nobody,
+    though "An" is a surname in the catalog."""
+    if not _NAME_CUE.search(previous):
+        return False
+    if word[:1].isupper():
+        return True
+    return previous.lower() == "by" and word.lower().rstrip(",.") not in _FUNCTION_WORDS
 
 
 def _plausible_years(match: re.Match[str]) -> bool:
