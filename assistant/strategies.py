@@ -379,25 +379,30 @@ _COMPARE_SPLIT_ANY = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|\b(?:and|with)\b|,)\
 
 
 def compared_papers(chain: "Chain", question: str) -> list[Paper]:
-    """The 2-3 papers a comparison names; a part that names no paper ("the paper that unlocks state tracking
-    with negative eigenvalues") is resolved to its best retrieval match when that match is clearly on it."""
-    named = chain.named_papers(question)
-    if len(named) >= 2:
-        return named
+    """The 2-3 papers a comparison names, in the order it mentions them. Each part names its paper, or
+    describes it ("the paper that unlocks state tracking with negative eigenvalues"): a description is resolved
+    to its best retrieval match when that match is clearly on it, never by a name inside it ("... merges the
+    experts of a sparse MoE model" does not mean the paper that defines "MoE")."""
     body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
     papers = _papers_of_parts(chain, _COMPARE_SPLIT.split(body))
     if len(papers) < 2:  # all lower case, so no part looked like a new paper: split at every "and"
         papers = _papers_of_parts(chain, _COMPARE_SPLIT_ANY.split(body))
-    return (papers + [p for p in named if p not in papers])[:3]
+    if len(papers) >= 2:
+        return papers[:3]
+    return (papers + [p for p in chain.named_papers(question) if p not in papers])[:3]
+
+
+_DESCRIBED = re.compile(r"^(?:the|a|an) (?:paper|work|method|model|approach|study|article)s? "
+                        r"(?:that|which|where|on|about|proposing|introducing)\b[\s,]*", re.I)
 
 
 def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
     papers: list[Paper] = []  # in the order the question mentions them
-    for part in (p for p in parts if p.strip()):
-        found = chain.named_papers(part, 1)
+    for part in (p.strip() for p in parts if p.strip()):
+        described = _DESCRIBED.match(part)
+        found = [] if described else chain.named_papers(part, 1)
         if not found and len(_topic_words(part)) >= 3:  # "transformers" alone is no paper
-            top = chain.retriever.search(re.sub(r"^(?:the|a|an) (?:paper|work|method)s? (?:that|which|on|about)\s+", "", part,
-                                             flags=re.I), k=1, read_metadata=False)
+            top = chain.retriever.search(_DESCRIBED.sub("", part), k=1, read_metadata=False)
             found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]
         papers += [p for p in found if p not in papers]
     return papers

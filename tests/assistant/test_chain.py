@@ -452,6 +452,13 @@ def test_comparison_keeps_a_description_joined_by_and_whole(chain: Chain) -> Non
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
         "Lie Group Decompositions for Equivariant Neural Networks"]
 
+def test_comparison_resolves_a_description_by_retrieval_not_by_a_name_inside_it(chain: Chain) -> None:
+    # "ReLU" alone names "Searching for Activation Functions" (the one abstract that defines it), but here it is
+    # part of the description of another paper
+    question = ("How does Mamba differ from the paper that replaces the ReLU of the transformer feed-forward layer "
+                "with gated linear units?")
+    assert [p.title for p in compared_papers(chain, question)] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "GLU Variants Improve Transformer"]
 
 
 def test_comparison_finds_a_paper_by_a_coined_word_of_its_title(chain: Chain) -> None:
