@@ -28,6 +28,7 @@ from assistant.tokens import count_tokens, truncate
 
 if TYPE_CHECKING:
     from assistant.llm import ChatClient
+    from assistant.relevance import WordRarity
 
 log = logging.getLogger(__name__)
 NOT_COVERED = "NOT COVERED"
@@ -59,12 +60,22 @@ class Chain:
         self.retriever = retriever
         self.llm = llm
         self._names: NameIndex | None = None
+        self._rarity: "WordRarity | None" = None
+        self._rarity_of: dict[str, Paper] | None = None
 
     def named_papers(self, question: str, most: int = 3) -> list[Paper]:
         """Papers the question names by title, system name or defined acronym (see assistant.named)."""
         if self._names is None or self._names.papers is not self.retriever.papers:
             self._names = NameIndex(self.retriever.papers)
         return self._names.find(question, most)
+
+    def word_rarity(self) -> "WordRarity":
+        """How many papers use each word (assistant.relevance.WordRarity), counted once per catalog."""
+        from assistant.relevance import WordRarity  # relevance imports this module
+
+        if self._rarity is None or self._rarity_of is not self.retriever.papers:
+            self._rarity, self._rarity_of = WordRarity(self.retriever.papers.values()), self.retriever.papers
+        return self._rarity
 
     # --- entry points --------------------------------------------------------------------------------
     def ask(self, question: str, *, history: list[dict[str, str]] | None = None, k: int | None = None,

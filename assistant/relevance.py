@@ -10,16 +10,20 @@ and word pairs the paper uses, each also relative to the best candidate of the p
 
 from __future__ import annotations
 
+import difflib
 import json
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Iterable
 
 import numpy as np
 
 from assistant.embedder import Embedder
-from assistant.records import Hit
+from assistant.records import Hit, Paper
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.chain import split_sentences
 
@@ -83,6 +87,40 @@ def _stems(text: str) -> list[str]:
 
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
+
+
+class WordRarity:
+    """How many papers of the catalog use each word stem: rare topic words carry the topic ("exit" in
+    "early-exit inference for transformers"), common ones ("transformers", "inference") do not."""
+
+    def __init__(self, papers: Iterable[Paper]):
+        self.papers_using: Counter[str] = Counter()
+        self.total = 0
+        for paper in papers:
+            self.papers_using.update(set(_stems(f"{paper.title} . {paper.abstract}")))
+            self.total += 1
+
+    def weight(self, stem: str) -> float:
+        return math.log((self.total + 1) / (self.papers_using.get(stem, 0) + 0.5))
+
+    def spelled_as_in_corpus(self, stem: str) -> str:
+        """A stem no paper uses is most often a typo ("difusion"): the closest stem the corpus uses, if any."""
+        if stem in self.papers_using or len(stem) < 5:
+            return stem
+        close = difflib.get_close_matches(stem, [s for s in self.papers_using if s[:1] == stem[:1]], n=1, cutoff=0.8)
+        return close[0] if close else stem
+
+
+def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:
+    """(The largest share of the topic's words, weighted by rarity, that one candidate uses; how many distinct
+    words the topic has). Low coverage of a short topic means no paper is about it, only near it."""
+    stems = list(dict.fromkeys(rarity.spelled_as_in_corpus(s) for s in _stems(topic)))
+    total = sum(rarity.weight(s) for s in stems)
+    if not stems or not hits or total <= 0:
+        return 1.0, len(stems)
+    best = max(sum(rarity.weight(s) for s in stems if s in used)
+               for used in (set(_stems(f"{h.paper.title} . {h.paper.abstract}")) for h in hits))
+    return best / total, len(stems)
 
 
 @dataclass

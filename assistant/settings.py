@@ -86,6 +86,11 @@ class AnswerSettings(_Group):
         0.55, description="When retrieval evidence for a list is unclear (best dense similarity between "
                           "min_relevance and covered_similarity), a listed paper needs an abstract sentence this "
                           "similar to the topic, or half of the topic's word pairs.")
+    list_min_topic_coverage: float = Field(
+        0.45, description="A short list topic (list_short_topic_words or fewer distinct words) is refused when no "
+                          "candidate uses this share of its words, weighted by rarity: 'early-exit inference for "
+                          "transformers' finds papers on transformer inference, none on early exits.")
+    list_short_topic_words: int = Field(6, description="Topics up to this many distinct words get the coverage check.")
     list_judge: Literal["scores", "model"] = Field(
         "scores", description="How list candidates are judged: 'scores' keeps those the relevance model "
                               "(assistant/relevance.py) rates likely; 'model' also asks the chat model about each "

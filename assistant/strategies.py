@@ -17,7 +17,7 @@ from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import Scored, list_pool, list_request, load_model, score_candidates
+from assistant.relevance import Scored, list_pool, list_request, load_model, score_candidates, topic_coverage
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -167,6 +167,14 @@ def _date_note(chain: "Chain", filters: SearchFilters) -> str:
             f"date ({years[0]}–{years[-1]}); a year filter can only match those.")
 
 
+def topic_covered(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
+    """False when a short topic's rare words are missing from every candidate: the pool is only near the topic
+    ("early-exit inference for transformers" retrieves transformer papers, none about early exits)."""
+    cfg = chain.settings.answer
+    coverage, words = topic_coverage(topic, pool, chain.word_rarity())
+    return words > cfg.list_short_topic_words or coverage >= cfg.list_min_topic_coverage
+
+
 def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
     """Candidates with an abstract sentence close to the topic itself, or half of its word pairs: the
     relevance model ranks within a pool, so when retrieval evidence is weak this asks for the topic itself."""
@@ -180,7 +188,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
     note = _date_note(chain, filters)
     refusal = REFUSAL + note
     covered = chain.covered(pool)
-    if covered is False:
+    if covered is False or not topic_covered(chain, topic, pool):
         yield chain.refusal(run, reason=refusal)
         return
     memo: dict[str, np.ndarray] = {}  # text -> vector: a deeper pool re-scores the first one without re-embedding it

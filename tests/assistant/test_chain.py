@@ -473,6 +473,17 @@ EQUIVARIANT = ["Categorification of Group Equivariant Neural Networks",  # the t
                "Lie Group Decompositions for Equivariant Neural Networks"]
 
 
+@pytest.mark.parametrize("question", [
+    "Any work on early exits for diffusion transformers?",  # LiT is a diffusion transformer, with no early exit
+    "Which papers use linear attention for speech recognition?",  # linear attention, but nothing on speech
+])
+def test_list_on_a_topic_whose_rare_words_no_paper_uses_is_refused(chain: Chain, stub: ReplayEndpoint,
+                                                                   question: str) -> None:
+    _, answer = run(chain, question)
+    assert stub.requests == []
+    assert answer.refused and answer.citations == [] and "does not cover" in answer.answer
+
+
 def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, EQUIVARIANT_Q)
     assert stub.requests == []  # the default judge is the relevance model, not the chat model

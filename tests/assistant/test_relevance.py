@@ -90,3 +90,29 @@ def test_probabilities_follow_the_weights() -> None:
     model = {"mean": [0.0, 0.0], "scale": [1.0, 1.0], "coef": [2.0, -1.0], "intercept": 0.0}
     chances = probabilities(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), model)
     assert chances[0] == pytest.approx(0.5) and chances[1] > 0.85 and chances[2] < 0.3
+
+
+def _paper(title: str, abstract: str) -> "Paper":
+    from assistant.records import Paper, paper_id_for
+
+    return Paper(paper_id=paper_id_for(title), title=title, abstract=abstract)
+
+
+CATALOG = [_paper("Efficient Transformers", "We make transformer inference faster with linear attention."),
+           _paper("Graph Transformers", "A transformer for graphs; inference is exact on trees."),
+           _paper("Vision Transformers", "Transformers for images, trained with strong augmentation."),
+           _paper("Adaptive Computation", "An early exit lets easy inputs leave the network after a few layers.")]
+
+
+def test_topic_coverage_weights_rare_words_and_reads_typos_as_corpus_words() -> None:
+    from assistant.records import Hit
+    from assistant.relevance import WordRarity, topic_coverage
+
+    rarity = WordRarity(CATALOG)
+    transformers = [Hit(paper=p, score=1.0) for p in CATALOG[:3]]
+    # the rare words ("early", "exit") are what the topic is about: transformer papers alone cover little of it
+    coverage, words = topic_coverage("early-exit inference for transformers", transformers, rarity)
+    assert words == 4 and coverage < 0.45
+    assert topic_coverage("early-exit inference for transformers", [Hit(paper=CATALOG[3], score=1.0)], rarity)[0] > 0.6
+    assert topic_coverage("transfromers inference", transformers, rarity)[0] == 1.0  # a typo of a corpus word
+    assert rarity.spelled_as_in_corpus("exat") == "exat"  # short words are never "corrected"
