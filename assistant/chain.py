@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from assistant import prompts
-from assistant.attribution import attribute
+from assistant.attribution import attribute, unsupported_numbers
 from assistant.citations import StreamingCiter, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
 from assistant.named import NameIndex
@@ -50,7 +50,8 @@ class Run:
 
 
 def split_sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])", text.strip())
+    # a dump sometimes lost the space after a full stop ("observations.Recently"): a capitalised word still starts one
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|(?<=[a-z0-9%)][.!?])(?=[A-Z][a-z])", text.strip())
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 
@@ -202,16 +203,22 @@ class Chain:
             attributed = resolve(attribute(raw, [f"{hit.paper.title}\n{text}" for hit, text in context]), hits)
             attributed.dropped += resolved.dropped
             resolved = attributed
-        if not resolved.citations:
+        sources = [f"{hit.paper.title}\n{hit.paper.abstract}" for hit in hits]
+        made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
+        if not resolved.citations or made_up:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read
+            ask_again = (prompts.render("answer_numbers", numbers=", ".join(made_up)) if made_up
+                         else prompts.render("answer_retry"))
             retry = self.llm.complete(messages + [{"role": "assistant", "content": raw.strip() or "(no answer)"},
-                                                  {"role": "user", "content": prompts.render("answer_retry")}])
+                                                  {"role": "user", "content": ask_again}])
             if allow_refusal and retry.strip().upper().startswith(NOT_COVERED):
                 yield self.refusal(run)
                 return
             retried = resolve(retry, hits)
             retried.dropped += resolved.dropped
             resolved = retried
+            if unsupported_numbers(retry, sources, run.standalone):
+                resolved.citations = []  # still made up: the sources' own sentences are the answer
         if not resolved.citations:
             resolved = resolve(self.extractive(run.standalone, hits), hits)
             extractive = True

@@ -17,6 +17,16 @@ def normalize_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+_LATEX_FORMAT = re.compile(r"\\(?:emph|textit|textbf|texttt|textrm|textsc|mathrm)\{([^{}]*)\}")
+_LATEX_ESCAPE = re.compile(r"\\([%&_#$])")
+
+
+def plain_text(text: str) -> str:
+    """Single-spaced, with LaTeX escapes and font commands the dumps kept resolved ("35\\%" -> "35%"), so quoted
+    sentences and numbers read as the paper means them."""
+    return _LATEX_ESCAPE.sub(r"\1", _LATEX_FORMAT.sub(r"\1", " ".join(text.split())))
+
+
 def paper_id_for(title: str) -> str:
     """Stable id from the normalized title, so re-ingesting (or a second dump) gives the same id."""
     return "p" + hashlib.sha1(normalize_title(title).encode()).hexdigest()[:12]
@@ -37,7 +47,7 @@ class Paper(BaseModel):
     @field_validator("title", "abstract")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = plain_text(value)
         if not value:
             raise ValueError("must not be empty")
         return value

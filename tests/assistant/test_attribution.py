@@ -44,3 +44,12 @@ def test_a_sentence_two_sources_support_equally_is_not_guessed() -> None:
 
 def test_a_too_short_sentence_is_left_alone() -> None:
     assert best_source("Yes.", SOURCES) is None
+
+
+def test_unsupported_numbers_are_those_no_source_or_question_gives() -> None:
+    from assistant.attribution import unsupported_numbers
+
+    assert unsupported_numbers("LambdaResNets are 4.4x faster [S1].", SOURCES) == []
+    assert unsupported_numbers("They are 12x faster [S1] and up to 4000x [S2].", SOURCES) == ["12"]
+    assert unsupported_numbers("In 2 steps it is 12x faster [S1].", SOURCES, "Is it 12x faster?") == []  # one digit: no claim
+    assert unsupported_numbers("It saves 10,000 GPU hours [S1].", ["It saves 10000 GPU hours."]) == []

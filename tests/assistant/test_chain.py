@@ -215,6 +215,25 @@ def test_uncited_reply_is_retried_strictly(chain: Chain, stub: ReplayEndpoint) -
     assert "".join(pieces) == reply("uncited_linear_attention")
 
 
+MAMBA_Q = RECORDED["uncited_mamba_throughput"]["question"]
+
+
+def test_a_cited_reply_with_a_number_no_source_has_is_asked_again(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.script = ["Mamba has 12 times higher throughput than Transformers [S1].",
+                   "Mamba has 5 times higher throughput than Transformers [S1]."]
+    _, answer = run(chain, MAMBA_Q)
+    assert len(stub.requests) == 2
+    assert "12" in stub.requests[1]["messages"][-1]["content"]  # the retry names the made-up number
+    assert answer.answer == "Mamba has 5 times higher throughput than Transformers [1]."
+    assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
+
+
+def test_a_number_made_up_twice_gives_the_sources_own_sentences(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.script = ["Mamba has 12 times higher throughput [S1].", "Mamba is 12x faster [S1]."]
+    _, answer = run(chain, MAMBA_Q)
+    assert answer.extractive and "12" not in answer.answer and "5" in answer.answer
+
+
 def test_two_uncited_replies_give_a_cited_extractive_answer(chain: Chain, stub: ReplayEndpoint) -> None:
     stub.script = [reply("uncited_linear_attention"), reply("uncited_linear_attention")]
     _, answer = run(chain, LINEAR_Q)

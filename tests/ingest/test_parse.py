@@ -416,3 +416,13 @@ def test_bare_chrome_variants_are_still_dropped(tmp_path: Path, chrome: str) -> 
     report = parse_file(path)
     assert report.skipped == []
     assert report.papers[0].title == "LambdaNetworks: Modeling Long-Range Interactions Without Attention"
+
+
+def test_paper_text_resolves_latex_escapes_and_sentences_split_where_a_dump_lost_the_space() -> None:
+    from assistant.chain import split_sentences
+    from assistant.records import Paper
+
+    paper = Paper(paper_id="p1", title="A \\emph{Tiny} Model", abstract="It reduces cost by 92.2\\% for R\\&D teams.")
+    assert (paper.title, paper.abstract) == ("A Tiny Model", "It reduces cost by 92.2% for R&D teams.")
+    assert split_sentences("We study close-loop task planning here.Recently, prompting LLMs became popular. It is 3.5x faster than before.") == [
+        "We study close-loop task planning here.", "Recently, prompting LLMs became popular.", "It is 3.5x faster than before."]
