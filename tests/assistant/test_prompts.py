@@ -17,6 +17,7 @@ TEMPLATES = sorted(p.stem for p in (ROOT / "prompts").glob("*.md"))
 EXPECTED = {
     "answer": {"sources", "question"},
     "answer_retry": set(),
+    "answer_numbers": {"numbers"},
     "difference": {"sources"},
     "judge": {"question", "title", "excerpt"},
     "rewrite": {"history", "question"},
@@ -106,8 +107,8 @@ def render_calls() -> list[tuple[str, str, set[str]]]:
 
 def test_code_passes_each_template_its_placeholders() -> None:
     calls = render_calls()
-    assert {template for _, template, _ in calls} >= {"rewrite", "answer", "answer_retry", "summary", "judge", "theme",
-                                                     "difference"}
+    assert {template for _, template, _ in calls} >= {"rewrite", "answer", "answer_retry", "answer_numbers", "summary",
+                                                     "judge", "theme", "difference"}
     wrong = [(where, template, sorted(names), sorted(placeholders(template)))
              for where, template, names in calls if names != placeholders(template)]
     assert not wrong
