@@ -49,6 +49,11 @@ class Run:
     hits: list[Hit] = field(default_factory=list)
 
 
+_ASKS_FOR_A_QUANTITY = re.compile(r"\b(?:how (?:much|many|fast|large|big|long|often|well)|by how|what (?:\w+ ){0,3}"
+                                  r"(?:gain|improvement|speed-?up|accuracy|score|reduction|percentage|number|rate|cost)s?)\b",
+                                  re.I)
+
+
 def split_sentences(text: str) -> list[str]:
     # a dump sometimes lost the space after a full stop ("observations.Recently"): a capitalised word still starts one
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|(?<=[a-z0-9%)][.!?])(?=[A-Z][a-z])", text.strip())
@@ -233,6 +238,8 @@ class Chain:
             return ""
         vectors = self.retriever.embedder.embed([question] + [s for _, s in pool])
         scores = vectors[1:] @ vectors[0]
+        if _ASKS_FOR_A_QUANTITY.search(question):  # "how much ...?" is answered by a sentence with a number
+            scores = scores + 0.15 * np.array([bool(re.search(r"\d", s)) for _, s in pool])
         best = sorted(np.argsort(-scores)[:sentences])
         body = " ".join(f"{pool[j][1]} [{key_for(pool[j][0])}]" for j in best)
         return f"Extractive answer (the most relevant sentences of the sources): {body}" if labelled else body

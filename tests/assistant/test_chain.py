@@ -27,7 +27,7 @@ from assistant.citations import resolve
 from assistant.embedder import Embedder
 from assistant.llm import ChatClient
 from assistant.llm_server import LocalServer
-from assistant.records import Answer, Progress
+from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.strategies import compared_papers
@@ -232,6 +232,17 @@ def test_a_number_made_up_twice_gives_the_sources_own_sentences(chain: Chain, st
     stub.script = ["Mamba has 12 times higher throughput [S1].", "Mamba is 12x faster [S1]."]
     _, answer = run(chain, MAMBA_Q)
     assert answer.extractive and "12" not in answer.answer and "5" in answer.answer
+
+
+def test_an_extractive_answer_to_a_how_much_question_quotes_the_sentence_with_the_number(chain: Chain) -> None:
+    # the abstract of Tree-Planner (corpus file 001): the sentence closest to the question has no number
+    planner = Paper(paper_id="p1", title="Tree-Planner: Efficient Close-loop Task Planning with Large Language Models",
+                    abstract="Tree-Planner starts by using an LLM to sample a set of potential plans before execution, "
+                             "followed by the aggregation of them to form an action tree. As a result, token consumption "
+                             "is reduced by 92.2% compared to the previously best-performing model.")
+    question = ("llm task planner that samples all plans up front and merges them into an action tree - how much token "
+                "consumption does it save vs the previous best?")
+    assert "92.2%" in chain.extractive(question, [Hit(paper=planner, score=1.0)], sentences=1)
 
 
 def test_two_uncited_replies_give_a_cited_extractive_answer(chain: Chain, stub: ReplayEndpoint) -> None:
