@@ -208,7 +208,7 @@ class Chain:
             attributed = resolve(attribute(raw, [f"{hit.paper.title}\n{text}" for hit, text in context]), hits)
             attributed.dropped += resolved.dropped
             resolved = attributed
-        sources = [f"{hit.paper.title}\n{hit.paper.abstract}" for hit in hits]
+        sources = [f"{hit.paper.title} ({(hit.paper.date or '')[:4]})\n{hit.paper.abstract}" for hit in hits]  # year too
         made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
         if not resolved.citations or made_up:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read
