@@ -231,9 +231,17 @@ class Chain:
                      retrieved=run.hits, kind="fact", extractive=extractive, dropped_citations=resolved.dropped,
                      standalone_question=run.standalone)
 
+    def clear_winner(self, top: Hit, runner_up: Hit) -> bool:
+        """Does retrieval single out `top`: a strong BM25 hit twice the runner-up's, or a dense lead of 0.15?"""
+        top_bm25, next_bm25 = top.bm25_score or 0.0, runner_up.bm25_score or 0.0
+        lead = (top.dense_similarity or 0.0) - (runner_up.dense_similarity or 0.0)
+        return (top_bm25 >= self.settings.answer.covered_bm25 and top_bm25 >= 2 * next_bm25) or lead >= 0.15
+
     def extractive(self, question: str, hits: list[Hit], sentences: int = 3, labelled: bool = True) -> str:
-        """The sentences of the retrieved abstracts most similar to the question, each with its key."""
-        pool = [(i, s) for i, hit in enumerate(hits[:5]) for s in split_sentences(hit.paper.abstract)]
+        """The sentences of the retrieved abstracts most similar to the question, each with its key; only the top
+        paper's when retrieval clearly singles it out (a number-rich sentence of a runner-up answers nothing)."""
+        readable = hits[:1] if len(hits) > 1 and self.clear_winner(hits[0], hits[1]) else hits[:5]
+        pool = [(i, s) for i, hit in enumerate(readable) for s in split_sentences(hit.paper.abstract)]
         if not pool:
             return ""
         vectors = self.retriever.embedder.embed([question] + [s for _, s in pool])

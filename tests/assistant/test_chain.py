@@ -245,6 +245,22 @@ def test_an_extractive_answer_to_a_how_much_question_quotes_the_sentence_with_th
     assert "92.2%" in chain.extractive(question, [Hit(paper=planner, score=1.0)], sentences=1)
 
 
+def test_an_extractive_answer_quotes_only_the_paper_retrieval_singles_out(chain: Chain) -> None:
+    # scores as retrieved for this question on the bundled corpus (a03 of evals/questions/answers.jsonl)
+    genome = Paper(paper_id="p1", title="DNABERT-2: Efficient Foundation Model and Benchmark For Multi-Species Genomes",
+                   abstract="We argue that the inefficiencies introduced by k-mer tokenization are primary obstacles in "
+                            "developing large genome foundational models. We replace k-mers with Byte Pair Encoding. "
+                            "DNABERT-2 achieves comparable performance with 21x fewer parameters and 92x less GPU time.")
+    batching = Paper(paper_id="p2", title="BatchPrompt: Accomplish more with less",
+                     abstract="At batch size 32, BatchPrompt with BPE uses 15.7% the number of LLM calls, and achieves "
+                              "Boolq accuracy 90.6% to 90.9% with 27.4% tokens and QQP accuracy 87.2% to 88.4%.")
+    hits = [Hit(paper=genome, score=1.0, bm25_score=19.3, dense_similarity=0.43),
+            Hit(paper=batching, score=0.5, bm25_score=7.5, dense_similarity=0.36)]
+    question = ("In the genome foundation model that uses BPE instead of k-mers, how many fewer parameters and how much "
+                "less pretraining GPU time does it need than the state of the art?")
+    assert set(re.findall(r"\[(S\d+)\]", chain.extractive(question, hits))) == {"S1"}
+
+
 def test_two_uncited_replies_give_a_cited_extractive_answer(chain: Chain, stub: ReplayEndpoint) -> None:
     stub.script = [reply("uncited_linear_attention"), reply("uncited_linear_attention")]
     _, answer = run(chain, LINEAR_Q)
