@@ -75,3 +75,26 @@ def unsupported_numbers(raw: str, sources: list[str], question: str = "") -> lis
     stated = numbers(re.sub(r"\[[^\]]*\]", " ", raw))  # keys ([S1], [2]) are no claims
     known = numbers(question).union(*(numbers(text) for text in sources))
     return sorted(n for n in stated - known if len(n.replace(".", "")) >= 2 or "." in n)
+
+
+_ONE_KEY = re.compile(r"\[S(\d{1,3})\]")
+
+
+def rekey(raw: str, sources: list[str], question: str = "") -> str:
+    """`raw` with each sentence's key moved to the one source that has its numbers, when the source it cites
+    has none of them: the small model sometimes copies a paper's figures and types the next key ([S3])."""
+    asked = set(_NUMBER.findall(question))
+    numbers_of = [_terms(text)[0] for text in sources]
+    pieces = []
+    for sentence in _BOUNDARY.split(raw):
+        if sentence is None:
+            continue
+        keys = set(_ONE_KEY.findall(sentence))
+        if len(keys) == 1:
+            cited = int(keys.pop()) - 1
+            stated = {n for n in _NUMBER.findall(_ONE_KEY.sub(" ", sentence)) if len(n) >= 2 or "." in n} - asked
+            holders = [i for i, have in enumerate(numbers_of) if stated and stated <= have]
+            if 0 <= cited < len(sources) and not stated & numbers_of[cited] and len(holders) == 1:
+                sentence = _ONE_KEY.sub(f"[{key_for(holders[0])}]", sentence)
+        pieces.append(sentence)
+    return "".join(pieces)

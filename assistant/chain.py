@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from assistant import prompts
-from assistant.attribution import attribute, unsupported_numbers
+from assistant.attribution import attribute, rekey, unsupported_numbers
 from assistant.citations import StreamingCiter, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
 from assistant.named import NameIndex
@@ -202,13 +202,14 @@ class Chain:
             yield self.refusal(run)
             return
         raw = re.sub(rf"\s*{NOT_COVERED}\W*$", "", raw)  # an answer that ends in the marker keeps its answer
+        sources = [f"{hit.paper.title} ({(hit.paper.date or '')[:4]})\n{hit.paper.abstract}" for hit in hits]  # year too
+        raw = rekey(raw, sources, run.standalone)
         resolved = resolve(raw, hits)
         extractive = False
         if not resolved.citations:  # often a right answer without its key: add keys the sources clearly support
             attributed = resolve(attribute(raw, [f"{hit.paper.title}\n{text}" for hit, text in context]), hits)
             attributed.dropped += resolved.dropped
             resolved = attributed
-        sources = [f"{hit.paper.title} ({(hit.paper.date or '')[:4]})\n{hit.paper.abstract}" for hit in hits]  # year too
         made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
         if not resolved.citations or made_up:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read

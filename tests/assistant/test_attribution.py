@@ -53,3 +53,12 @@ def test_unsupported_numbers_are_those_no_source_or_question_gives() -> None:
     assert unsupported_numbers("They are 12x faster [S1] and up to 4000x [S2].", SOURCES) == ["12"]
     assert unsupported_numbers("In 2 steps it is 12x faster [S1].", SOURCES, "Is it 12x faster?") == []  # one digit: no claim
     assert unsupported_numbers("It saves 10,000 GPU hours [S1].", ["It saves 10000 GPU hours."]) == []
+
+
+def test_a_sentence_citing_a_source_without_its_numbers_moves_to_the_one_source_with_them() -> None:
+    from assistant.attribution import rekey
+
+    assert rekey("LambdaResNets are 3.2 - 4.4x faster [S2]. Linear ones are 4000x faster [S2].", SOURCES) == \
+        "LambdaResNets are 3.2 - 4.4x faster [S1]. Linear ones are 4000x faster [S2]."
+    assert rekey("It is 12x faster [S2].", SOURCES) == "It is 12x faster [S2]."  # no source has 12: left to the check
+    assert rekey("The 4000x claim [S1].", SOURCES, "Is it 4000x faster?") == "The 4000x claim [S1]."  # asked, not stated
