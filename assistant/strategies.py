@@ -471,7 +471,8 @@ def _cell(sentence: str, most: int = 220) -> str:
 
 
 def _overview_topic(question: str) -> str:
-    match = re.search(r"(?:overview|review|survey|report|summary)\s+(?:of|on|about)\s+(?:the\s+)?(?:work\s+on\s+)?(.+)", question, re.I)
+    match = re.search(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the )?(?:research|work|literature|state of the art))"
+                      r"\s+(?:of|on|about|in)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", question, re.I)
     topic = match.group(1) if match else question
     return re.split(r"[:;]|\s+[-—]\s+", topic)[0].strip(" .?!") or question
 

@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import compared_papers
+from assistant.strategies import _overview_topic, compared_papers
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -470,6 +470,18 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
 
 
 # --- comparisons -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("question, topic", [
+    ("Write a cited overview of learning dynamical systems from data: Koopman operators and more.",
+     "learning dynamical systems from data"),
+    ("Give me a literature review on neural network verification.", "neural network verification"),
+    # the framing is no part of the topic the overview retrieves and scores papers by
+    ("Summarize the research on the expressive power of neural networks.", "expressive power of neural networks"),
+    ("Summarise the work on state space models", "state space models"),
+])
+def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
+    assert _overview_topic(question) == topic
+
+
 def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stub: ReplayEndpoint) -> None:
     question = "How does Mamba differ from the paper that programs transformers in a loop to act as universal computers?"
     assert [p.title for p in compared_papers(chain, question)] == [
