@@ -105,7 +105,11 @@ class WordRarity:
 
     def spelled_as_in_corpus(self, stem: str) -> str:
         """A stem no paper uses is most often a typo ("difusion"): the closest stem the corpus uses, if any."""
-        if stem in self.papers_using or len(stem) < 5:
+        if stem in self.papers_using:
+            return stem
+        if stem.endswith("s") and stem[:-1] in self.papers_using:  # "VAEs" where papers write "VAE"
+            return stem[:-1]
+        if len(stem) < 5:
             return stem
         close = difflib.get_close_matches(stem, [s for s in self.papers_using if s[:1] == stem[:1]], n=1, cutoff=0.8)
         return close[0] if close else stem
@@ -114,7 +118,10 @@ class WordRarity:
 def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:
     """(The largest share of the topic's words, weighted by rarity, that one candidate uses; how many distinct
     words the topic has). Low coverage of a short topic means no paper is about it, only near it."""
+    acronyms = {a.lower() for a in re.findall(r"\b[A-Z][A-Z0-9]{1,5}s?\b", topic)}
     stems = list(dict.fromkeys(rarity.spelled_as_in_corpus(s) for s in _stems(topic)))
+    # an acronym no paper writes may still be their topic, spelled out ("GANs", "generative adversarial networks")
+    stems = [s for s in stems if s in rarity.papers_using or s not in acronyms]
     total = sum(rarity.weight(s) for s in stems)
     if not stems or not hits or total <= 0:
         return 1.0, len(stems)

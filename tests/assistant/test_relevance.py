@@ -116,3 +116,7 @@ def test_topic_coverage_weights_rare_words_and_reads_typos_as_corpus_words() -> 
     assert topic_coverage("early-exit inference for transformers", [Hit(paper=CATALOG[3], score=1.0)], rarity)[0] > 0.6
     assert topic_coverage("transfromers inference", transformers, rarity)[0] == 1.0  # a typo of a corpus word
     assert rarity.spelled_as_in_corpus("exat") == "exat"  # short words are never "corrected"
+    # a plural the corpus writes in the singular, and an acronym no paper writes, are no missing words
+    assert topic_coverage("LLMs", [Hit(paper=_paper("Small LLM", "An LLM that fits on a phone."), score=1.0)],
+                          WordRarity([_paper("Small LLM", "An LLM that fits on a phone.")]))[0] == 1.0
+    assert topic_coverage("GANs for graph transformers", transformers, rarity) == (1.0, 2)
