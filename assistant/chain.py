@@ -177,6 +177,8 @@ class Chain:
     def generate_cited(self, run: Run, context: list[tuple[Hit, str]], allow_refusal: bool = True) -> Stream:
         """Stream a cited answer over `context`. Without a surviving key: attribute uncited sentences to the
         one source that supports them, else ask once more in the same conversation, else answer extractively.
+        A key that points away from the one source holding the sentence's numbers is moved there; an answer
+        stating a number no source gives is asked again once, naming it, then answered extractively.
 
         With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
         answer, not a refusal: the retry and the extractive fallback still answer from the sources."""
