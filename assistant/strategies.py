@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Callable, Generator
 import numpy as np
 
 from assistant import prompts
+from assistant.attribution import unsupported_numbers
 from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
@@ -108,12 +109,14 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     raw += tail
     if tail:
         yield citer.feed(tail)
-    if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120:  # the model said next to nothing: use the abstract
+    made_up = unsupported_numbers(raw, [f"{paper.title}\n{paper.abstract}"], run.standalone)
+    if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120 or made_up:  # next to nothing, or made up: use the abstract
         picked = aspect_sentences(paper.abstract)
         raw = "\n".join(f"{name}: {text} [S1]" for name, text in
                         (("Problem", picked["Problem"]), ("Method", picked["Approach"]), ("Results", picked["Headline results"]))
                         if text)
-        yield "\n\n(The model's summary was too short; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
+        why = f"gave numbers the abstract does not ({', '.join(made_up)})" if made_up else "was too short"
+        yield f"\n\n(The model's summary {why}; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
     elif not _CITES_THE_PAPER.search(raw):  # the whole summary comes from this one abstract: cite it
         raw = raw.rstrip() + " [S1]"
     resolved = resolve(raw, [hit])

@@ -403,6 +403,17 @@ def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoi
 
 
 
+def test_a_summary_with_a_number_the_abstract_lacks_gives_the_abstracts_own_sentences(chain: Chain,
+                                                                                        stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: ("Problem: long sequences are slow for Transformers.\n"
+                                     "Method: selective state spaces that choose what to remember.\n"
+                                     "Results: 12 times higher throughput than Transformers [S1]")
+    streamed, answer = run(chain, "Summarize the Mamba paper")
+    assert "gave numbers the abstract does not (12)" in "".join(streamed)  # said while streaming
+    assert "12 times" not in answer.answer and answer.answer.count("[1]") >= 2
+    assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
+
+
 def test_explaining_a_named_paper_in_simple_terms_summarizes_it(chain: Chain, stub: ReplayEndpoint) -> None:
     stub.responder = lambda prompt: "Problem: long sequences are slow.\nMethod: selective state spaces [S1]"
     _, answer = run(chain, "Explain Mamba in simple terms")
