@@ -4,11 +4,13 @@ The small local model often answers correctly but forgets the key ("4.4x faster.
 retry, each uncited sentence is matched against the sources: when most of its distinctive words, and every
 number in it, appear in one source and clearly less in the others, that source's key is added. A sentence
 that no source supports this way stays uncited, so the chain's retry and extractive fallback still apply.
+The same numbers check keys (`rekey`) and finds numbers no source gives (`unsupported_numbers`).
 """
 
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from assistant.citations import has_marker, key_for
 
@@ -66,6 +68,11 @@ def attribute(raw: str, sources: list[str]) -> str:
     return "".join(pieces)
 
 
+def _claims(numbers: Iterable[str]) -> set[str]:
+    """The numbers that state something: two digits or more, or a decimal point ("in 2 steps" claims little)."""
+    return {n for n in numbers if len(n) >= 2 or "." in n}
+
+
 def unsupported_numbers(raw: str, sources: list[str], question: str = "") -> list[str]:
     """Numbers of the answer (two digits or more, or with a decimal point) that neither a source nor the question
     contains: the small model sometimes cites the right paper with a number it made up ("saves 10%")."""
@@ -74,7 +81,7 @@ def unsupported_numbers(raw: str, sources: list[str], question: str = "") -> lis
 
     stated = numbers(re.sub(r"\[[^\]]*\]", " ", raw))  # keys ([S1], [2]) are no claims
     known = numbers(question).union(*(numbers(text) for text in sources))
-    return sorted(n for n in stated - known if len(n.replace(".", "")) >= 2 or "." in n)
+    return sorted(_claims(stated - known))
 
 
 _ONE_KEY = re.compile(r"\[S(\d{1,3})\]")
@@ -92,7 +99,7 @@ def rekey(raw: str, sources: list[str], question: str = "") -> str:
         keys = set(_ONE_KEY.findall(sentence))
         if len(keys) == 1:
             cited = int(keys.pop()) - 1
-            stated = {n for n in _NUMBER.findall(_ONE_KEY.sub(" ", sentence)) if len(n) >= 2 or "." in n} - asked
+            stated = _claims(_NUMBER.findall(_ONE_KEY.sub(" ", sentence))) - asked
             holders = [i for i, have in enumerate(numbers_of) if stated and stated <= have]
             if 0 <= cited < len(sources) and not stated & numbers_of[cited] and len(holders) == 1:
                 sentence = _ONE_KEY.sub(f"[{key_for(holders[0])}]", sentence)

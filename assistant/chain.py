@@ -67,7 +67,6 @@ class Chain:
         self.llm = llm
         self._names: NameIndex | None = None
         self._rarity: "WordRarity | None" = None
-        self._rarity_of: dict[str, Paper] | None = None
 
     def named_papers(self, question: str, most: int = 3) -> list[Paper]:
         """Papers the question names by title, system name or defined acronym (see assistant.named)."""
@@ -79,8 +78,8 @@ class Chain:
         """How many papers use each word (assistant.relevance.WordRarity), counted once per catalog."""
         from assistant.relevance import WordRarity  # relevance imports this module
 
-        if self._rarity is None or self._rarity_of is not self.retriever.papers:
-            self._rarity, self._rarity_of = WordRarity(self.retriever.papers.values()), self.retriever.papers
+        if self._rarity is None or self._rarity.papers is not self.retriever.papers:
+            self._rarity = WordRarity(self.retriever.papers)
         return self._rarity
 
     # --- entry points --------------------------------------------------------------------------------

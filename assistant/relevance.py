@@ -18,7 +18,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 import numpy as np
 
@@ -93,15 +92,14 @@ class WordRarity:
     """How many papers of the catalog use each word stem: rare topic words carry the topic ("exit" in
     "early-exit inference for transformers"), common ones ("transformers", "inference") do not."""
 
-    def __init__(self, papers: Iterable[Paper]):
+    def __init__(self, papers: dict[str, Paper]):
+        self.papers = papers  # the catalog counted, so a holder can tell when it changed (as NameIndex)
         self.papers_using: Counter[str] = Counter()
-        self.total = 0
-        for paper in papers:
+        for paper in papers.values():
             self.papers_using.update(set(_stems(f"{paper.title} . {paper.abstract}")))
-            self.total += 1
 
     def weight(self, stem: str) -> float:
-        return math.log((self.total + 1) / (self.papers_using.get(stem, 0) + 0.5))
+        return math.log((len(self.papers) + 1) / (self.papers_using.get(stem, 0) + 0.5))
 
     def spelled_as_in_corpus(self, stem: str) -> str:
         """A stem no paper uses is most often a typo ("difusion"): the closest stem the corpus uses, if any."""

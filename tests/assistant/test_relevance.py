@@ -108,7 +108,7 @@ def test_topic_coverage_weights_rare_words_and_reads_typos_as_corpus_words() -> 
     from assistant.records import Hit
     from assistant.relevance import WordRarity, topic_coverage
 
-    rarity = WordRarity(CATALOG)
+    rarity = WordRarity({p.paper_id: p for p in CATALOG})
     transformers = [Hit(paper=p, score=1.0) for p in CATALOG[:3]]
     # the rare words ("early", "exit") are what the topic is about: transformer papers alone cover little of it
     coverage, words = topic_coverage("early-exit inference for transformers", transformers, rarity)
@@ -118,5 +118,5 @@ def test_topic_coverage_weights_rare_words_and_reads_typos_as_corpus_words() -> 
     assert rarity.spelled_as_in_corpus("exat") == "exat"  # short words are never "corrected"
     # a plural the corpus writes in the singular, and an acronym no paper writes, are no missing words
     assert topic_coverage("LLMs", [Hit(paper=_paper("Small LLM", "An LLM that fits on a phone."), score=1.0)],
-                          WordRarity([_paper("Small LLM", "An LLM that fits on a phone.")]))[0] == 1.0
+                          WordRarity({"p": _paper("Small LLM", "An LLM that fits on a phone.")}))[0] == 1.0
     assert topic_coverage("GANs for graph transformers", transformers, rarity) == (1.0, 2)
