@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "data" / "corpus"
-SCREENSHOTS = REPO / "docs" / "screenshots"
+# The README's screenshots are refreshed only when asked (PAPERTRAIL_SCREENSHOTS=docs/screenshots), so a test
+# run leaves the tracked images alone; otherwise they go to the ignored tests/artifacts/.
+SCREENSHOTS = REPO / os.environ.get("PAPERTRAIL_SCREENSHOTS", "tests/artifacts/screenshots")
 # A title with markup: the UI must show it as text.
 HOSTILE_TITLE = "<script>window.__pwned = 1</script> Linear Attention Probe <b>bold</b>"
 
