@@ -84,6 +84,11 @@ def _stems(text: str) -> list[str]:
     return [w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _WORD_STOP and len(w) > 1]
 
 
+def _paper_stems(paper: Paper) -> list[str]:
+    """The stems of a paper's title and abstract: what its words are counted and matched on."""
+    return _stems(f"{paper.title} . {paper.abstract}")
+
+
 def _pairs(stems: list[str]) -> set[tuple[str, str]]:
     return set(zip(stems, stems[1:]))
 
@@ -96,7 +101,7 @@ class WordRarity:
         self.papers = papers  # the catalog counted, so a holder can tell when it changed (as NameIndex)
         self.papers_using: Counter[str] = Counter()
         for paper in papers.values():
-            self.papers_using.update(set(_stems(f"{paper.title} . {paper.abstract}")))
+            self.papers_using.update(set(_paper_stems(paper)))
 
     def weight(self, stem: str) -> float:
         return math.log((len(self.papers) + 1) / (self.papers_using.get(stem, 0) + 0.5))
@@ -124,7 +129,7 @@ def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[flo
     if not stems or not hits or total <= 0:
         return 1.0, len(stems)
     best = max(sum(rarity.weight(s) for s in stems if s in used)
-               for used in (set(_stems(f"{h.paper.title} . {h.paper.abstract}")) for h in hits))
+               for used in (set(_paper_stems(h.paper)) for h in hits))
     return best / total, len(stems)
 
 
@@ -163,7 +168,7 @@ def feature_table(topic: str, hits: list[Hit], embedder: Embedder,
         start += len(per_paper[i])
         best.append(per_paper[i][int(np.argmax(own))])
         title_stems = _stems(hit.paper.title)
-        all_stems = _stems(f"{hit.paper.title} . {hit.paper.abstract}")
+        all_stems = _paper_stems(hit.paper)
         rows.append([
             hit.dense_similarity or 0.0, hit.bm25_score or 0.0, titles[i], abstracts[i], float(own.max()),
             len(wanted & set(title_stems)) / max(1, len(wanted)), len(wanted & set(all_stems)) / max(1, len(wanted)),
