@@ -121,15 +121,29 @@ def test_follow_up_keeps_each_answers_sources(page) -> None:
     assert not second.is_visible()
 
 
+def set_papers_to_retrieve(page, n: int) -> None:
+    """Type n into the slider's number box. A box typed into while the accordion is still mounting can drop the
+    value (seen once in CI), so type again, up to three times, until the slider shows it."""
+    page.wait_for_selector("#pt-k input[type=number]", state="visible", timeout=10_000)
+    number = page.locator("#pt-k input[type=number]")
+    for attempt in range(3):
+        number.fill(str(n))
+        number.press("Enter")
+        number.blur()
+        try:
+            page.wait_for_function("n => document.querySelector('#pt-k input[type=range]').value === String(n)",
+                                   arg=n, timeout=10_000)
+            return
+        except sync_api.TimeoutError:
+            if attempt == 2:
+                raise
+
+
 def test_corpus_text_is_escaped(page, hostile_title: str) -> None:
     page.click("#pt-new")
     if not page.locator("#pt-k").is_visible():
         page.locator("#pt-filters").get_by_text("Filters").first.click()  # open the filters accordion
-    page.wait_for_selector("#pt-k input[type=number]", state="visible", timeout=10_000)
-    number = page.locator("#pt-k input[type=number]")  # retrieve every paper of the sample index
-    number.fill("20")
-    number.press("Enter")
-    page.wait_for_function("() => document.querySelector('#pt-k input[type=range]').value === '20'", timeout=15_000)
+    set_papers_to_retrieve(page, 20)  # every paper of the sample index
     ask_and_wait(page, "Which kernels does the Linear Attention Probe use?")
     section = page.locator('#pt-sources .pt-turn[data-turn="0"]')
     section.wait_for(state="visible", timeout=10_000)
