@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 from assistant.records import Citation, Hit
 
 _SEP = r"\s*(?:,|;|and|&|-|–)\s*"
-# A square-bracket group of one or more keys, S prefix optional: [S1], [s2, S3], [S1; S2], [S1-S3], [1], 【S1】,
-# and the small model's slip [Source 1].
-_SQUARE = rf"[\[【]\s*((?:S(?:ource)?\s*)?\d{{1,3}}(?:{_SEP}(?:S(?:ource)?\s*)?\d{{1,3}})*)\s*[\]】]"
+# A key's optional prefix: S1, the small model's slips "Source 1" and "Source: S1", or none ([1]).
+_PREFIX = r"(?:Source\s*:?\s*S?|S)?\s*"
+# A square-bracket group of one or more keys: [S1], [s2, S3], [S1; S2], [S1-S3], [1], 【S1】, [Source: S2].
+_SQUARE = rf"[\[【]\s*({_PREFIX}\d{{1,3}}(?:{_SEP}{_PREFIX}\d{{1,3}})*)\s*[\]】]"
 # A parenthesised group needs the S prefix: (S4; S5). "(1) ... (2) ..." is an enumeration, not a citation.
 _PAREN = rf"\(\s*(S\s*\d{{1,3}}(?:{_SEP}S\s*\d{{1,3}})*)\s*\)"
 # A bare key outside brackets: "as S2 shows" (only with the S prefix, never a plain number).
 _BARE = r"(?<![\w\[])(?-i:S)(\d{1,3})(?![\w\]])"
 # One pass over all three forms, so markers are numbered in the order they appear in the text.
 _MARKER = re.compile(rf"{_SQUARE}|{_PAREN}|{_BARE}", re.I)
-_KEY = re.compile(r"(?:S(?:ource)?\s*)?(\d{1,3})", re.I)
-_RANGE = re.compile(r"(?:S(?:ource)?\s*)?(\d{1,3})\s*[-–]\s*(?:S(?:ource)?\s*)?(\d{1,3})", re.I)
+_KEY = re.compile(rf"{_PREFIX}(\d{{1,3}})", re.I)
+_RANGE = re.compile(rf"{_PREFIX}(\d{{1,3}})\s*[-–]\s*{_PREFIX}(\d{{1,3}})", re.I)
 _NAME = re.compile(r"(?<![\w-])S\d{1,3}(?![\w-])")  # "S4", "S5": names of models, as the sources write them
 _REPEAT = re.compile(r"(\[\d+\])(?:[ \t]*\1)+")
 

@@ -257,29 +257,24 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
 
 # --- cited overview -----------------------------------------------------------------------------------
 def answer_overview(chain: "Chain", run: "Run") -> "Stream":
-    topic = _overview_topic(run.standalone)
-    pool = chain.retrieve(run, text=topic, k=min(chain.settings.answer.list_pool, 20))
-    covered = chain.covered(pool)
-    if covered is False:
+    topic, aspects = overview_request(run.standalone)
+    themes = yield from overview_themes(chain, run, topic, aspects)
+    if themes is None:
         yield chain.refusal(run)
         return
-    scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
-    if covered is None:  # weak evidence: only papers that are about the topic itself, as for lists
-        scored = on_topic(chain, scored)
-        if not scored:
-            yield chain.refusal(run)
-            return
-    kept = ([s.hit for s in scored] or pool[:5])[:chain.settings.answer.overview_papers]
-    themes = group_into_themes(chain, kept)
+    kept = [h for _, members in themes for h in members]
     listing = "; ".join(f"{h.paper.title} [G{i}]" for i, h in enumerate(kept))
     intro = f"This overview of {topic} draws on {len(kept)} papers of the corpus: {listing}."
     yield _renumber_global(intro, kept)[0]  # the intro cites every paper in order, fixing [n] = G + 1
     sections: list[str] = []
     for number, (name, members) in enumerate(themes, start=1):
         yield Progress(message=f"Writing section {number} of {len(themes)}: {name}", done=number - 1, total=len(themes))
-        context = [(h, truncate(h.passage or h.paper.abstract, 90)) for h in members]
-        prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
-        local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
+        if members:
+            context = [(h, truncate(h.passage or h.paper.abstract, 90)) for h in members]
+            prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
+            local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
+        else:
+            local = f"No paper in the corpus is about {name[0].lower() + name[1:]} in particular."
         sections.append(f"## {name}\n\n{local}")
         yield "\n\n" + _renumber_global(sections[-1], kept, renumber=False)[0]
     gaps = "## Open questions\n\n" + open_questions(kept)
@@ -288,6 +283,68 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
     text, citations = _renumber_global(raw, kept)
     yield Answer(question=run.question, answer=text, citations=citations, retrieved=run.hits, kind="overview",
                  standalone_question=run.standalone)
+
+
+def overview_themes(chain: "Chain", run: "Run", topic: str,
+                    aspects: list[str]) -> Generator[Progress, None, list[tuple[str, list[Hit]]] | None]:
+    """The overview's sections and their papers, or None when the corpus does not cover the topic. The aspects a
+    question enumerates become the sections, each with the papers relevant to it; otherwise (or when no aspect
+    has any) the topic's relevant papers are grouped into themes by their similarity."""
+    most = chain.settings.answer.overview_papers
+    depth = min(chain.settings.answer.list_pool, 20)
+    pool = chain.retrieve(run, text=topic, k=depth)
+    hits = list(pool)
+    candidates: list[tuple[float, int, Hit]] = []  # (relevance, aspect number, paper) for every aspect's papers
+    for number, aspect in enumerate(aspects):
+        query = f"{topic}: {aspect}"
+        aspect_pool = chain.retriever.search(query, depth, run.filters)
+        hits += aspect_pool
+        relevant = yield from _relevant_if_covered(chain, query, aspect_pool)
+        candidates += [(s.probability, number, s.hit) for s in relevant]
+    unique: dict[str, Hit] = {}
+    for hit in hits:
+        unique.setdefault(hit.paper.paper_id, hit)
+    run.hits = list(unique.values())
+    if candidates:
+        return [(aspect[0].upper() + aspect[1:], members)
+                for aspect, members in zip(aspects, _assign(candidates, len(aspects), max(2, most // len(aspects))))]
+    scored = yield from _relevant_if_covered(chain, topic, pool)
+    if not scored:
+        return None
+    return group_into_themes(chain, [s.hit for s in scored][:most])
+
+
+def _assign(candidates: list[tuple[float, int, Hit]], aspects: int, cap: int) -> list[list[Hit]]:
+    """Papers to aspects, each paper once. First every aspect that has papers gets its most relevant one, the
+    aspects with the fewest papers choosing first (so a paper relevant to two aspects does not leave one of them
+    empty); then the most relevant pairs fill each aspect up to `cap`."""
+    ranked = sorted(candidates, key=lambda c: -c[0])
+    members: list[list[Hit]] = [[] for _ in range(aspects)]
+    taken: set[str] = set()
+
+    def place(number: int, hit: Hit) -> None:
+        members[number].append(hit)
+        taken.add(hit.paper.paper_id)
+
+    counts = [sum(1 for c in candidates if c[1] == number) for number in range(aspects)]
+    for number in sorted(range(aspects), key=lambda n: counts[n]):
+        first = next((hit for _, n, hit in ranked if n == number and hit.paper.paper_id not in taken), None)
+        if first is not None:
+            place(number, first)
+    for _, number, hit in ranked:
+        if hit.paper.paper_id not in taken and len(members[number]) < cap:
+            place(number, hit)
+    return members
+
+
+def _relevant_if_covered(chain: "Chain", topic: str, pool: list[Hit]) -> Generator[Progress, None, list[Scored]]:
+    """The pool's papers about `topic`: none when retrieval says the corpus lacks it, and when the evidence is
+    weak only those about the topic itself (as for lists)."""
+    covered = chain.covered(pool)
+    if covered is False:
+        return []
+    scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
+    return on_topic(chain, scored) if covered is None else scored
 
 
 _OPEN = re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown)|open (?:question|problem|challenge)s?|"
@@ -338,7 +395,7 @@ def _renumber_global(raw: str, kept: list[Hit], renumber: bool = True) -> tuple[
     intro, which cites every paper in order, makes true for the whole overview)."""
     text = re.sub(r"\bG(\d+)\b", lambda m: f"S{int(m.group(1)) + 1}", raw)
     if not renumber:
-        return re.sub(r"\[S(\d+)\]", lambda m: f"[{m.group(1)}]" if int(m.group(1)) <= len(kept) else "", text), []
+        return re.sub(r"\[(?:Source\s*:?\s*)?S(\d+)\]", lambda m: f"[{m.group(1)}]" if int(m.group(1)) <= len(kept) else "", text), []
     resolved = resolve(text, kept)
     return resolved.text, resolved.citations
 
@@ -473,11 +530,47 @@ def _cell(sentence: str, most: int = 220) -> str:
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 
-def _overview_topic(question: str) -> str:
-    match = re.search(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the )?(?:research|work|literature|state of the art))"
-                      r"\s+(?:of|on|about|in)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", question, re.I)
-    topic = match.group(1) if match else question
-    return re.split(r"[:;]|\s+[-—]\s+", topic)[0].strip(" .?!") or question
+_OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the )?(?:research|work|literature|state of the art))"
+                          r"\s+(?:of|on|about|in)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
+# where the aspects a user enumerates begin: "X: A, B and C", "X (A, B, C)", "X, such as A and B"
+_ASPECTS_START = re.compile(r"\s*(?::|;|\s[-—]\s|\(|,?\s+(?:such as|including|e\.g\.,?|especially|notably)\s)", re.I)
+
+
+def overview_request(question: str) -> tuple[str, list[str]]:
+    """The topic of an overview and the aspects the question enumerates, if two or more:
+    "overview of linear attention: the efficiency motivation, gating, and known weaknesses" ->
+    ("linear attention", ["the efficiency motivation", "gating", "known weaknesses"])."""
+    match = _OVERVIEW_OF.search(question)
+    text = (match.group(1) if match else question).strip(" .?!")
+    start = _ASPECTS_START.search(text)
+    if not start:
+        return text or question, []
+    head = text[:start.start()].strip(" ,") or question
+    rest = text[start.end():].strip(" .")
+    rest = rest[:-1] if rest.endswith(")") and rest.count(")") > rest.count("(") else rest
+    items = _split_top_level(rest)
+    if len(items) >= 2 and not any(re.match(r"(?:and|or)\s", item) for item in items[1:]):
+        items[-1:] = re.split(r"\s+(?:and|or)\s+(?=[^()]*$)", items[-1], maxsplit=1)  # "A, B and C": no Oxford comma
+    elif len(items) == 1:  # "A and B" names two aspects when both are phrases ("learned solvers and heuristics" is one)
+        pair = re.split(r"\s+and\s+(?=[^()]*$)", items[0])
+        items = pair if len(pair) == 2 and all(len(part.split()) >= 2 for part in pair) else items
+    aspects = [re.sub(r"^(?:and|or)\s+", "", item).strip() for item in items]
+    aspects = [a for a in dict.fromkeys(aspects) if _topic_words(a)]
+    return head, aspects if len(aspects) >= 2 else []
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Comma/semicolon-separated items, not splitting inside parentheses."""
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char in ",;" and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    items.append(current.strip())
+    return [i for i in items if i]
 
 
 def _theme_name(hits: list[Hit]) -> str:

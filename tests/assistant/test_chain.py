@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import _overview_topic, compared_papers
+from assistant.strategies import compared_papers, overview_request
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -452,6 +452,19 @@ def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoi
     assert "achieves 86% accuracy and scales to sequences 4 times longer [" in answer.answer
 
 
+def test_overview_has_a_section_per_aspect_the_question_enumerates(chain: Chain, stub: ReplayEndpoint) -> None:
+    """ "X: A and B" is answered with a section on A and one on B, each drawing on papers about its aspect."""
+    stub.responder = lambda prompt: "These papers study it [S1]." if "<sources>" in prompt else "yes"
+    _, answer = run(chain, "Write an overview of efficient sequence models: linear attention and state space models")
+    assert answer.kind == "overview" and not answer.refused
+    text = answer.answer
+    assert text.index("## Linear attention") < text.index("## State space models") < text.index("## Open questions")
+    ssm = text[text.index("## State space models"):text.index("## Open questions")]
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", ssm)}
+    cited = {c.n: c.title for c in answer.citations}
+    assert numbers and all("State Space" in cited[n] or "Mamba" in cited[n] for n in numbers), (ssm, cited)
+
+
 # --- papers by an author ------------------------------------------------------------------------------
 def test_author_answer_cites_each_of_their_papers_without_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, "papers by Quoc Le")
@@ -490,7 +503,28 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
     ("Summarise the work on state space models", "state space models"),
 ])
 def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
-    assert _overview_topic(question) == topic
+    assert overview_request(question) == (topic, [])
+
+
+@pytest.mark.parametrize("question, topic, aspects", [
+    ("Summarize the research on automated machine learning: neural architecture search, searching for network "
+     "components, and hyperparameter optimization.", "automated machine learning",
+     ["neural architecture search", "searching for network components", "hyperparameter optimization"]),
+    # no Oxford comma: the last "and" separates the last two aspects; commas inside parentheses do not split
+    ("Write a cited overview of linear attention: the efficiency motivation, design ideas (feature maps, gating) "
+     "and known weaknesses.", "linear attention",
+     ["the efficiency motivation", "design ideas (feature maps, gating)", "known weaknesses"]),
+    ("Overview of machine learning for PDEs (neural operators, physics-informed networks, learned simulators)",
+     "machine learning for PDEs", ["neural operators", "physics-informed networks", "learned simulators"]),
+    ("Write an overview of sequence models: linear attention and state space models", "sequence models",
+     ["linear attention", "state space models"]),
+    # one item is a description of the topic, not a list of aspects
+    ("Give me a literature review on optimization: learned solvers and heuristics", "optimization", []),
+    ("Write a cited overview of causal discovery: how papers learn DAGs from observational or interventional data.",
+     "causal discovery", []),
+])
+def test_overview_request_reads_the_aspects_a_question_enumerates(question: str, topic: str, aspects: list[str]) -> None:
+    assert overview_request(question) == (topic, aspects)
 
 
 def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stub: ReplayEndpoint) -> None:

@@ -42,6 +42,10 @@ CASES = [
     ("Agents broadcast (S2).", "Agents broadcast [1].", ["p2"], 0),
     ("Mamba is selective 【S1】.", "Mamba is selective [1].", ["p1"], 0),
     ("Mamba is selective [S 1].", "Mamba is selective [1].", ["p1"], 0),
+    # the small model's slips: it copies the source label instead of the key
+    ("Mamba is selective [Source 1].", "Mamba is selective [1].", ["p1"], 0),
+    ("Agents broadcast.\n\n[Source: S2]", "Agents broadcast.\n\n[1]", ["p2"], 0),
+    ("Both scale linearly [Source: S1, Source: S3].", "Both scale linearly [1][2].", ["p1", "p3"], 0),
     ("As S3 shows, HiPPO generalises.", "As [1] shows, HiPPO generalises.", ["p3"], 0),
     ("Both scale linearly [S1-S3].", "Both scale linearly [1][2][3].", ["p1", "p2", "p3"], 0),
     ("Mamba is selective [1].", "Mamba is selective [1].", ["p1"], 0),
