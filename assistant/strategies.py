@@ -110,12 +110,14 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     if tail:
         yield citer.feed(tail)
     made_up = unsupported_numbers(raw, [f"{paper.title}\n{paper.abstract}"], run.standalone)
-    if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120 or made_up:  # next to nothing, or made up: use the abstract
+    thin = _thin_line(raw)
+    if len(re.sub(r"\[S?1\]", "", raw).strip()) < 120 or made_up or thin:  # next to nothing, or made up: the abstract
         picked = aspect_sentences(paper.abstract)
         raw = "\n".join(f"{name}: {text} [S1]" for name, text in
                         (("Problem", picked["Problem"]), ("Method", picked["Approach"]), ("Results", picked["Headline results"]))
                         if text)
-        why = f"gave numbers the abstract does not ({', '.join(made_up)})" if made_up else "was too short"
+        why = (f"gave numbers the abstract does not ({', '.join(made_up)})" if made_up
+               else f"said next to nothing on one line (\"{thin}\")" if thin else "was too short")
         yield f"\n\n(The model's summary {why}; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
     elif not _CITES_THE_PAPER.search(raw):  # the whole summary comes from this one abstract: cite it
         raw = raw.rstrip() + " [S1]"
@@ -123,6 +125,19 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
                  kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+_LABELLED_LINE = re.compile(r"^[ \t*]*(?:Problem|Method|Results?)[ \t*]*:(.*)$", re.I | re.M)
+
+
+def _thin_line(summary: str, fewest_words: int = 6) -> str | None:
+    """A labelled line of a summary that says next to nothing ("Problem: Internally Rewarded RL (IRRL) [S1]",
+    "Method: formulation, analysis, evaluation"): the small model's terse answers name the topic, not the paper."""
+    for match in _LABELLED_LINE.finditer(summary):
+        text = re.sub(r"\[S?1\]", "", match.group(1)).strip()
+        if len(re.findall(r"[A-Za-z0-9]+", text)) < fewest_words:
+            return re.sub(r"\s*\[S?1\]", "", match.group(0)).strip()
+    return None
 
 
 def _key_line_end(text: str) -> str:

@@ -414,6 +414,17 @@ def test_a_summary_with_a_number_the_abstract_lacks_gives_the_abstracts_own_sent
     assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 
 
+def test_a_summary_line_that_says_next_to_nothing_gives_the_abstracts_own_sentences(chain: Chain,
+                                                                                      stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: ("Problem: Selective state spaces (Mamba) [S1]\n"
+                                     "Method: Formulation, analysis, evaluation [S1]\n"
+                                     "Results: Mamba is faster than Transformers of the same size on long sequences [S1]")
+    streamed, answer = run(chain, "Summarize the Mamba paper")
+    assert "said next to nothing on one line" in "".join(streamed)
+    assert "Formulation, analysis" not in answer.answer.split("said next to nothing")[-1]
+    assert "Method: " in answer.answer and answer.answer.count("[1]") >= 2
+
+
 def test_explaining_a_named_paper_in_simple_terms_summarizes_it(chain: Chain, stub: ReplayEndpoint) -> None:
     stub.responder = lambda prompt: "Problem: long sequences are slow.\nMethod: selective state spaces [S1]"
     _, answer = run(chain, "Explain Mamba in simple terms")
