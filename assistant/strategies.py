@@ -475,6 +475,15 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     return (papers + [p for p in chain.named_papers(question) if p not in papers])[:3]
 
 
+def _unmatched_parts(chain: "Chain", question: str) -> list[str]:
+    """The parts of a comparison that name or describe no paper of the corpus ("RegNet vs ReXNet" -> ["ReXNet"])."""
+    body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
+    parts = [part.strip() for part in _COMPARE_SPLIT.split(body) if part.strip()]
+    if len(parts) < 2:
+        return []
+    return [re.split(r"[:;,?]", part)[0].strip()[:60] for part in parts if not _papers_of_parts(chain, [part])]
+
+
 _DESCRIBED = re.compile(r"^(?:the|a|an) (?:paper|work|method|model|approach|study|article)s? "
                         r"(?:that|which|where|on|about|proposing|introducing)\b[\s,]*", re.I)
 
@@ -494,8 +503,14 @@ def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
 def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     named = compared_papers(chain, run.standalone)
     hits = chain.retrieve(run)
-    if len(named) < 2:  # not two resolvable papers: answer it as an ordinary question
-        yield from answer_fact(chain, run)
+    if len(named) < 2:  # not two resolvable papers: say which part matched none, and answer it as an ordinary question
+        missing = _unmatched_parts(chain, run.standalone)
+        note = ("No paper in the corpus matches " + " or ".join(f"“{m}”" for m in missing) +
+                ", so there is nothing to compare; here is what the corpus says on the question.\n\n") if missing else ""
+        if note:
+            yield note
+        for item in answer_fact(chain, run):
+            yield item.model_copy(update={"answer": note + item.answer}) if isinstance(item, Answer) else item
         return
     run.hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
     papers = named

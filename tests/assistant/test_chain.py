@@ -548,6 +548,14 @@ def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stu
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "Looped Transformers as Programmable Computers"}
 
 
+def test_comparison_says_which_paper_the_corpus_lacks(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Mamba selects what to keep [S1]."
+    streamed, answer = run(chain, "Mamba vs Zorblax: how does each one handle long sequences?")
+    assert answer.answer.startswith("No paper in the corpus matches “Zorblax”")
+    assert "".join(streamed).startswith("No paper in the corpus matches “Zorblax”")
+    assert "Mamba" not in answer.answer.split("\n\n")[0]
+
+
 def test_comparison_keeps_the_order_of_the_question(chain: Chain) -> None:
     question = "Compare the paper that programs transformers in a loop to act as universal computers and Mamba"
     assert [p.title for p in compared_papers(chain, question)] == [
