@@ -403,26 +403,23 @@ def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoi
 
 
 
-def test_a_summary_with_a_number_the_abstract_lacks_gives_the_abstracts_own_sentences(chain: Chain,
-                                                                                        stub: ReplayEndpoint) -> None:
-    stub.responder = lambda prompt: ("Problem: long sequences are slow for Transformers.\n"
-                                     "Method: selective state spaces that choose what to remember.\n"
-                                     "Results: 12 times higher throughput than Transformers [S1]")
+@pytest.mark.parametrize("reply, said, gone", [
+    # a number the abstract lacks
+    ("Problem: long sequences are slow for Transformers.\nMethod: selective state spaces that choose what to "
+     "remember.\nResults: 12 times higher throughput than Transformers [S1]",
+     "gave numbers the abstract does not (12)", "12 times"),
+    # a labelled line that says next to nothing
+    ("Problem: Selective state spaces (Mamba) [S1]\nMethod: Formulation, analysis, evaluation [S1]\n"
+     "Results: Mamba is faster than Transformers of the same size on long sequences [S1]",
+     "said next to nothing on one line", "Formulation, analysis"),
+])
+def test_a_doubtful_summary_gives_the_abstracts_own_sentences(chain: Chain, stub: ReplayEndpoint, reply: str,
+                                                               said: str, gone: str) -> None:
+    stub.responder = lambda prompt: reply
     streamed, answer = run(chain, "Summarize the Mamba paper")
-    assert "gave numbers the abstract does not (12)" in "".join(streamed)  # said while streaming
-    assert "12 times" not in answer.answer and answer.answer.count("[1]") >= 2
+    assert said in "".join(streamed)  # said while streaming
+    assert gone not in answer.answer and answer.answer.count("[1]") >= 2
     assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
-
-
-def test_a_summary_line_that_says_next_to_nothing_gives_the_abstracts_own_sentences(chain: Chain,
-                                                                                      stub: ReplayEndpoint) -> None:
-    stub.responder = lambda prompt: ("Problem: Selective state spaces (Mamba) [S1]\n"
-                                     "Method: Formulation, analysis, evaluation [S1]\n"
-                                     "Results: Mamba is faster than Transformers of the same size on long sequences [S1]")
-    streamed, answer = run(chain, "Summarize the Mamba paper")
-    assert "said next to nothing on one line" in "".join(streamed)
-    assert "Formulation, analysis" not in answer.answer.split("said next to nothing")[-1]
-    assert "Method: " in answer.answer and answer.answer.count("[1]") >= 2
 
 
 def test_explaining_a_named_paper_in_simple_terms_summarizes_it(chain: Chain, stub: ReplayEndpoint) -> None:
