@@ -461,12 +461,17 @@ _COMPARE_SPLIT = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|(?:,\s*(?:and\s+)?|\s(?:
 _COMPARE_SPLIT_ANY = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|\b(?:and|with)\b|,)\s*", re.I)  # "mamba and hippo"
 
 
+def _compare_body(question: str) -> str:
+    """A comparison without its framing ("Compare ...", "How does ..."): the parts that name the papers."""
+    return _COMPARE_FRAME.sub("", question).strip(" ?.!")
+
+
 def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     """The 2-3 papers a comparison names, in the order it mentions them. Each part names its paper, or
     describes it ("the paper that unlocks state tracking with negative eigenvalues"): a description is resolved
     to its best retrieval match when that match is clearly on it, never by a name inside it ("... merges the
     experts of a sparse MoE model" does not mean the paper that defines "MoE")."""
-    body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
+    body = _compare_body(question)
     papers = _papers_of_parts(chain, _COMPARE_SPLIT.split(body))
     if len(papers) < 2:  # all lower case, so no part looked like a new paper: split at every "and"
         papers = _papers_of_parts(chain, _COMPARE_SPLIT_ANY.split(body))
@@ -477,8 +482,7 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
 
 def _unmatched_parts(chain: "Chain", question: str) -> list[str]:
     """The parts of a comparison that name or describe no paper of the corpus ("RegNet vs ReXNet" -> ["ReXNet"])."""
-    body = _COMPARE_FRAME.sub("", question).strip(" ?.!")
-    parts = [part.strip() for part in _COMPARE_SPLIT.split(body) if part.strip()]
+    parts = [part.strip() for part in _COMPARE_SPLIT.split(_compare_body(question)) if part.strip()]
     if len(parts) < 2:
         return []
     return [re.split(r"[:;,?]", part)[0].strip()[:60] for part in parts if not _papers_of_parts(chain, [part])]
