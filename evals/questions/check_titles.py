@@ -48,6 +48,9 @@ def main() -> int:
         "list_short.jsonl": {"list"},
         "mixed_holdout.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout2.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout3.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "list_holdout3.jsonl": {"list"},
+        "mixed_holdout4.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
