@@ -55,7 +55,10 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
-    topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications)$", "", topic, flags=re.I).strip()
+    topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications|stuff)$", "", topic, flags=re.I).strip()
+    # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
+    topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",
+                   topic, flags=re.I)
     return topic or question
 
 
@@ -67,6 +70,14 @@ def list_request(retriever: Retriever, question: str,
     if filters is None or not filters.active:
         filters = SearchFilters(author=facts.author, year_from=facts.year_from, year_to=facts.year_to)
     return request_topic(facts.topic or question), filters
+
+
+def search_topic(retriever: Retriever, topic: str) -> str:
+    """The topic as candidates are retrieved and scored by: a short one with its acronyms spelled out as the
+    corpus defines them ("NAS" -> "NAS (neural architecture search)"), which MiniLM and BM25 can match."""
+    if len(set(_stems(topic))) > retriever.settings.answer.list_short_topic_words:
+        return topic  # a longer topic says what it means in words already
+    return retriever.glossary.spell_out(topic)
 
 
 def list_pool(retriever: Retriever, topic: str, filters: SearchFilters, k: int) -> list[Hit]:

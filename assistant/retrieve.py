@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.embedder import Embedder
 from assistant.errors import EmptyStoreError
+from assistant.glossary import Glossary
 from assistant.lexical import LexicalIndex, index_dir, papers_fingerprint
 from assistant.names import paper_has_author
 from assistant.query import AuthorIndex, QueryFacts, read_query
@@ -63,6 +64,7 @@ class Retriever:
             for name in paper.authors:
                 self.papers_of_author.setdefault(name, []).append(paper.paper_id)
         self.authors = AuthorIndex(set(self.papers_of_author))
+        self.glossary = Glossary(self.papers)
 
     def _load_lexical(self) -> LexicalIndex:
         fingerprint = papers_fingerprint({pid: p.content_hash() for pid, p in self.papers.items()})

@@ -35,11 +35,25 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
                    r"|\b(?:show|find|give) me (?:all |everything |any )?(?:work |research )?(?:on|about|related to)\b"
                    r"|^\s*(?:find|show me|search for) (?:all |the )?(?:work|research)\b|\beverything (?:on|about)\b"
                    r"|^\s*(?:what(?:'s| is) (?:there|out there|available)|anything) (?:on|about|regarding|related to)\b"
-                   r"|\breading list\b", re.I)
+                   r"|\breading list\b"
+                   r"|^\s*any\s+[^?]{1,60}?\s(?:work|research|stuff)\s*\??\s*$", re.I)  # "any POMDP work?"
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
 _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by)\b", re.I)
+
+
+# words that make a short phrase a question about something in particular, not a topic to list papers on
+_NOT_BARE = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|is|are|was|were|does|do|did|can|could|should"
+                       r"|would|will|has|have|had|explain|describe|tell|give|show|summari[sz]e|compare|list|find|define"
+                       r"|means?|vs|versus|paper|accuracy|speedup|faster|score|scores|results?|performance|number|size"
+                       r"|cost|better|best|worse|fid|bleu|perplexity|latency|throughput|parameters)\b|\d", re.I)
+
+
+def bare_topic(question: str) -> bool:
+    """A short phrase with no question in it ("ML for molecules and materials?"), typed as into a search box:
+    the papers on that topic are the answer, unless it names one paper."""
+    return 1 <= len(re.findall(r"[\w'-]+", question)) <= 6 and not _NOT_BARE.search(question)
 
 
 def route(question: str, facts: QueryFacts) -> Kind:

@@ -18,7 +18,8 @@ from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import Scored, list_pool, list_request, load_model, score_candidates, topic_coverage
+from assistant.relevance import (Scored, list_pool, list_request, load_model, score_candidates, search_topic,
+                                 topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -201,12 +202,13 @@ def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
-    topic, filters = list_request(chain.retriever, run.standalone, run.filters)
+    asked, filters = list_request(chain.retriever, run.standalone, run.filters)
+    topic = search_topic(chain.retriever, asked)
     pool = run.hits = list_pool(chain.retriever, topic, filters, chain.settings.answer.list_pool)
     note = _date_note(chain, filters)
     refusal = REFUSAL + note
     covered = chain.covered(pool)
-    if covered is False or not topic_covered(chain, topic, pool):
+    if covered is False or not topic_covered(chain, asked, pool):
         yield chain.refusal(run, reason=refusal)
         return
     memo: dict[str, np.ndarray] = {}  # text -> vector: a deeper pool re-scores the first one without re-embedding it

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.api import Assistant
-from assistant.relevance import FEATURES, feature_table, list_pool, list_request, probabilities
+from assistant.relevance import FEATURES, feature_table, list_pool, list_request, probabilities, search_topic
 from evals.harness import Question, load_questions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,8 @@ def tables(assistant: Assistant, questions: list[Question]) -> list[tuple[Questi
     pool_size = assistant.settings.answer.list_pool
     out = []
     for q in questions:
-        topic, filters = list_request(assistant.retriever, q.question)
+        asked, filters = list_request(assistant.retriever, q.question)
+        topic = search_topic(assistant.retriever, asked)
         hits = list_pool(assistant.retriever, topic, filters, pool_size)
         table, _ = feature_table(topic, hits, assistant.embedder)
         labels = np.array([h.paper.paper_id in q.gold for h in hits], dtype=np.float64)

@@ -614,6 +614,14 @@ def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Ch
     assert set(cited) <= set(retrieved)
 
 
+def test_a_bare_topic_is_answered_with_its_papers_and_a_bare_name_is_not(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "group equivariant neural networks?")
+    assert answer.kind == "list" and sorted(c.title for c in answer.citations) == EQUIVARIANT
+    stub.script = ["Mamba is a selective state space model [1]."]
+    _, answer = run(chain, "Mamba?")  # names one paper: a question about it, not a list
+    assert answer.kind != "list"
+
+
 @pytest.mark.parametrize("pool_max, deeper", [(4, False), (16, True)])
 def test_a_broad_list_looks_deeper_than_its_first_pool(stub: ReplayEndpoint, retriever: Retriever, tmp_path: Path,
                                                       pool_max: int, deeper: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.query import QueryFacts
-from assistant.route import route
+from assistant.route import bare_topic, route
 
 NONE = QueryFacts()
 DAO = QueryFacts(author="Tri Dao", topic="")
@@ -28,6 +28,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     # list
     ("Which papers use linear attention?", NONE, "list"),
     ("Any work on symbolic regression?", NONE, "list"),
+    ("any POMDP work?", NONE, "list"),
+    ("Any recent diffusion research?", NONE, "list"),
     ("List the papers about quantization", NONE, "list"),
     ("What does the corpus have on anomaly detection?", NONE, "list"),
     ("Which studies evaluate on ImageNet?", NONE, "list"),
@@ -116,3 +118,15 @@ def test_eval_questions_route_to_their_labelled_kind() -> None:
     wrong = [(r["question"], r["kind"], route(r["question"], NONE)) for r in rows if r.get("kind") in kinds
              and route(r["question"], NONE) != r["kind"]]
     assert not wrong
+
+
+@pytest.mark.parametrize("question, bare", [
+    ("ML for molecules and materials?", True),
+    ("group equivariant neural networks", True),
+    ("zero bubble pipline paralelism paper", False),  # one paper
+    ("LiT FID on ImageNet?", False),  # a number asked for
+    ("How does Mamba work?", False),
+    ("What speedup does HyperAttention report compared with FlashAttention?", False),
+])
+def test_bare_topic_is_a_short_phrase_with_no_question_in_it(question: str, bare: bool) -> None:
+    assert bare_topic(question) is bare

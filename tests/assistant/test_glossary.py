@@ -1,0 +1,58 @@
+"""Acronyms the corpus defines, spelled out in short list requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.glossary import Glossary, long_form
+from assistant.records import Paper
+from assistant.relevance import request_topic, search_topic
+from assistant.retrieve import Retriever
+
+
+@pytest.mark.parametrize("before, acronym, form", [
+    ("we search with neural architecture search", "NAS", "neural architecture search"),
+    ("policies tuned by reinforcement learning from human feedback", "RLHF", "reinforcement learning from human feedback"),
+    ("robust detection of out-of-distribution", "OOD", "out-of-distribution"),
+    ("scenes as neural radiance fields", "NeRF", "neural radiance fields"),
+    ("generative models such as variational autoencoders", "VAE", "variational autoencoders"),
+    ("a method that we call", "NAS", None),  # the letters are not there: no long form
+])
+def test_long_form_is_the_words_the_acronym_abbreviates(before: str, acronym: str, form: str | None) -> None:
+    assert long_form(before.split(), acronym) == form
+
+
+def paper(pid: str, abstract: str) -> Paper:
+    return Paper(paper_id=pid, title=f"Paper {pid}", abstract=abstract)
+
+
+def test_glossary_keeps_the_usual_long_form_and_drops_ambiguous_acronyms() -> None:
+    glossary = Glossary({p.paper_id: p for p in [
+        paper("1", "We study partially observable Markov decision processes (POMDPs) with hindsight."),
+        paper("2", "Belief updates for partially observable Markov decision processes (POMDPs) are learned."),
+        paper("3", "A Segment Anything Model (SAM) is adapted to medical images."),
+        paper("4", "Sharpness-aware minimization (SAM) seeks flat minima."),
+    ]})
+    assert glossary.long_forms["POMDP"] == "partially observable markov decision processes"
+    assert "SAM" not in glossary.long_forms  # two meanings, each as often: neither is spelled out
+    assert glossary.spell_out("POMDP") == "POMDP (partially observable markov decision processes)"
+    assert glossary.spell_out("POMDPs or POMDP planning") == "POMDPs (partially observable markov decision processes) or POMDP planning"
+    assert glossary.spell_out("partially observable Markov decision processes (POMDPs)") == \
+        "partially observable Markov decision processes (POMDPs)"  # already spelled out
+    assert glossary.spell_out("SAM") == "SAM"
+
+
+def test_a_short_list_topic_gets_the_long_form_the_corpus_defines(retriever: Retriever) -> None:
+    assert search_topic(retriever, "SSMs") == "SSMs (state space models)"  # tests/data: "state space models (SSM)"
+    long_topic = "initializing the SSM state matrix with orthogonal basis projections for long sequences"
+    assert search_topic(retriever, long_topic) == long_topic  # a long topic says what it means already
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("ML for molecules and materials?", "molecules and materials"),
+    ("Any deep learning for PDEs stuff?", "PDEs"),
+    ("any POMDP work?", "POMDP"),
+    ("learning in games?", "learning in games"),
+])
+def test_request_topic_drops_what_every_paper_here_is(question: str, topic: str) -> None:
+    assert request_topic(question) == topic
