@@ -6,7 +6,7 @@ import pytest
 
 from assistant.glossary import Glossary, long_form
 from assistant.records import Paper
-from assistant.relevance import request_topic, search_topic
+from assistant.relevance import search_topic
 from assistant.retrieve import Retriever
 
 
@@ -46,13 +46,3 @@ def test_a_short_list_topic_gets_the_long_form_the_corpus_defines(retriever: Ret
     assert search_topic(retriever, "SSMs") == "SSMs (state space models)"  # tests/data: "state space models (SSM)"
     long_topic = "initializing the SSM state matrix with orthogonal basis projections for long sequences"
     assert search_topic(retriever, long_topic) == long_topic  # a long topic says what it means already
-
-
-@pytest.mark.parametrize("question, topic", [
-    ("ML for molecules and materials?", "molecules and materials"),
-    ("Any deep learning for PDEs stuff?", "PDEs"),
-    ("any POMDP work?", "POMDP"),
-    ("learning in games?", "learning in games"),
-])
-def test_request_topic_drops_what_every_paper_here_is(question: str, topic: str) -> None:
-    assert request_topic(question) == topic

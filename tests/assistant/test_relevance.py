@@ -33,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Multi-agent reinforcement learning papers?", "Multi-agent reinforcement learning"),
     ("Which papers propose or improve adversarial training?", "adversarial training"),
     ("Which papers build on mixture-of-experts models?", "mixture-of-experts models"),
+    ("ML for molecules and materials?", "molecules and materials"),  # every paper here is machine learning
+    ("Any deep learning for PDEs stuff?", "PDEs"),
+    ("any POMDP work?", "POMDP"),
+    ("learning in games?", "learning in games"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic
