@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import compared_papers, overview_request
+from assistant.strategies import compared_papers, list_evidence, overview_request
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -612,6 +612,18 @@ def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Ch
     assert len(lines) == 2 and all(re.search(r"\[[12]\]$", line) for line in lines)
     cited, retrieved = ids(answer)
     assert set(cited) <= set(retrieved)
+
+
+@pytest.mark.parametrize("topic, evidence", [
+    ("concomitant estimation", None),  # weak scores, but CoLiDE uses every rare word: let the candidates show it
+    ("concomitant teleportation", False),  # no paper uses "teleportation": absent
+])
+def test_a_weakly_scored_list_topic_is_absent_only_if_no_paper_uses_all_its_words(
+        chain: Chain, retriever: Retriever, topic: str, evidence: bool | None) -> None:
+    colide = next(p for p in retriever.papers.values() if p.title.startswith("CoLiDE"))
+    pool = [Hit(paper=colide, score=0.1, dense_similarity=0.2, bm25_score=2.0)]
+    assert chain.covered(pool) is False  # the retrieval scores alone say absent
+    assert list_evidence(chain, topic, pool) is evidence
 
 
 def test_a_bare_topic_is_answered_with_its_papers_and_a_bare_name_is_not(chain: Chain, stub: ReplayEndpoint) -> None:
