@@ -1,8 +1,10 @@
-"""Acronyms the corpus itself defines ("neural architecture search (NAS)"), to spell out a short request.
+"""The corpus's own words, to restate a request in them: the acronyms it defines ("neural architecture
+search (NAS)") and the words it spells ("embeddings" for a typed "embedings").
 
 MiniLM and BM25 see "NAS papers?" as three unknown letters: the papers about it write "neural architecture
 search" and use "NAS" once, if at all. The long form is read from the abstracts, so it is whatever this
-corpus means by the acronym, and an acronym it never defines is left alone.
+corpus means by the acronym, and an acronym it never defines is left alone. A misspelt word is a word no
+paper uses; MiniLM reads "positional embedings" as something else than "positional embeddings".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from assistant.records import Paper
 _DEFINITION = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8}?)\(([A-Z][A-Za-z]*[A-Z])(s?)\)")
 _LEADING_STOP = {"a", "an", "the", "of", "on", "in", "for", "to", "with", "and", "by", "as", "from", "via", "using", "called"}
 _ACRONYM_IN_TEXT = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])(s?)\b")
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _singular(words: str) -> str:
@@ -58,6 +61,12 @@ class Glossary:
                     key = _singular(form.lower())
                     seen[match.group(2)][key] += 1
                     written[key][form.lower()] += 1
+        self.words: Counter[str] = Counter()  # lower-case word -> how many papers use it (title or abstract)
+        for paper in papers.values():
+            self.words.update({w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}")})
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.words):
+            self._by_initial[word[0]].append(word)
         self.long_forms: dict[str, str] = {}
         for acronym, forms in seen.items():
             ranked = forms.most_common(2)
@@ -78,3 +87,33 @@ class Glossary:
             done.add(match.group(1))
             return f"{match.group(0)} ({form})"
         return _ACRONYM_IN_TEXT.sub(expand, text)
+
+    def respell(self, text: str) -> str:
+        """`text` with each word of six letters or more that no paper uses replaced by the corpus word nearest
+        to it, if one is a typo away (one edit, two for long words; the more common word on a tie):
+        "positional embedings" -> "positional embeddings". Case is kept for the rest."""
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0).lower()
+            if len(word) < 6 or word in self.words:
+                return match.group(0)
+            most = 1 if len(word) < 9 else 2
+            near = [(edits(word, w), -self.words[w], w) for w in self._by_initial.get(word[0], [])
+                    if abs(len(w) - len(word)) <= most]
+            best = min((n for n in near if n[0] <= most), default=None)
+            return best[2] if best else match.group(0)
+        return _WORD.sub(fix, text)
+
+
+def edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours that turn `a` into `b` (optimal string
+    alignment distance): "modles" -> "models" is one swap."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]

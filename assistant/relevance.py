@@ -73,8 +73,10 @@ def list_request(retriever: Retriever, question: str,
 
 
 def search_topic(retriever: Retriever, topic: str) -> str:
-    """The topic as candidates are retrieved and scored by: a short one with its acronyms spelled out as the
-    corpus defines them ("NAS" -> "NAS (neural architecture search)"), which MiniLM and BM25 can match."""
+    """The topic as candidates are retrieved and scored by, in the corpus's words: misspelt words respelt
+    ("embedings" -> "embeddings"), and in a short one the acronyms spelled out as the corpus defines them
+    ("NAS" -> "NAS (neural architecture search)"), which MiniLM and BM25 can match."""
+    topic = retriever.glossary.respell(topic)
     if len(set(_stems(topic))) > retriever.settings.answer.list_short_topic_words:
         return topic  # a longer topic says what it means in words already
     return retriever.glossary.spell_out(topic)
@@ -151,6 +153,7 @@ class Scored:
     sentence: str  # the abstract sentence closest to the topic: what the list line quotes
     sentence_similarity: float = 0.0  # MiniLM similarity of that sentence to the topic (absolute, not relative)
     pair_share: float = 0.0  # share of the topic's word pairs ("gaussian splatting") found in title or abstract
+    title_share: float = 0.0  # share of the topic's words found in the title
 
 
 def _embed(embedder: Embedder, texts: list[str], memo: dict[str, np.ndarray]) -> np.ndarray:
@@ -214,7 +217,8 @@ def score_candidates(topic: str, hits: list[Hit], embedder: Embedder,
         return []
     table, sentences = feature_table(topic, hits, embedder, memo)
     chances = probabilities(table, load_model())
-    sentence_col, pairs_col = BASE_FEATURES.index("topic_sentence"), BASE_FEATURES.index("pairs_abstract")
-    scored = [Scored(hit=h, probability=float(p), sentence=s, sentence_similarity=float(row[sentence_col]),
-                     pair_share=float(row[pairs_col])) for h, p, s, row in zip(hits, chances, sentences, table)]
+    column = {name: BASE_FEATURES.index(name) for name in ("topic_sentence", "pairs_abstract", "words_title")}
+    scored = [Scored(hit=h, probability=float(p), sentence=s, sentence_similarity=float(row[column["topic_sentence"]]),
+                     pair_share=float(row[column["pairs_abstract"]]), title_share=float(row[column["words_title"]]))
+              for h, p, s, row in zip(hits, chances, sentences, table)]
     return sorted(scored, key=lambda s: -s.probability)

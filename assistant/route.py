@@ -40,7 +40,8 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
-_AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by)\b", re.I)
+_AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by"
+                         r"|(?:anything|everything|something|stuff) from)\b", re.I)
 
 
 # words that make a short phrase a question about something in particular, not a topic to list papers on

@@ -203,10 +203,12 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
 
 
 def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
-    """Candidates with an abstract sentence close to the topic itself, or half of its word pairs: the
-    relevance model ranks within a pool, so when retrieval evidence is weak this asks for the topic itself."""
+    """Candidates with an abstract sentence close to the topic itself, half of its word pairs, or all of its
+    words in the title: the relevance model ranks within a pool, so when retrieval evidence is weak this asks
+    for the topic itself ("transformer papers from 2022?": "The Devil in Linear Transformer", whose sentences
+    score about 0.5 against one word)."""
     bar = chain.settings.answer.list_min_topic_similarity
-    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5]
+    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.title_share >= 0.999]
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
@@ -317,11 +319,12 @@ def overview_themes(chain: "Chain", run: "Run", topic: str,
     has any) the topic's relevant papers are grouped into themes by their similarity."""
     most = chain.settings.answer.overview_papers
     depth = min(chain.settings.answer.list_pool, 20)
-    pool = chain.retrieve(run, text=topic, k=depth)
+    searched = search_topic(chain.retriever, topic)  # in the corpus's words: typos respelt, acronyms spelled out
+    pool = chain.retrieve(run, text=searched, k=depth)
     hits = list(pool)
     candidates: list[tuple[float, int, Hit]] = []  # (relevance, aspect number, paper) for every aspect's papers
     for number, aspect in enumerate(aspects):
-        query = f"{topic}: {aspect}"
+        query = search_topic(chain.retriever, f"{topic}: {aspect}")
         aspect_pool = chain.retriever.search(query, depth, run.filters)
         hits += aspect_pool
         relevant = yield from _relevant_if_covered(chain, query, aspect_pool)
@@ -333,7 +336,7 @@ def overview_themes(chain: "Chain", run: "Run", topic: str,
     if candidates:
         return [(aspect[0].upper() + aspect[1:], members)
                 for aspect, members in zip(aspects, _assign(candidates, len(aspects), max(2, most // len(aspects))))]
-    scored = yield from _relevant_if_covered(chain, topic, pool)
+    scored = yield from _relevant_if_covered(chain, searched, pool)
     if not scored:
         return None
     return group_into_themes(chain, [s.hit for s in scored][:most])
@@ -365,7 +368,7 @@ def _assign(candidates: list[tuple[float, int, Hit]], aspects: int, cap: int) ->
 def _relevant_if_covered(chain: "Chain", topic: str, pool: list[Hit]) -> Generator[Progress, None, list[Scored]]:
     """The pool's papers about `topic`: none when retrieval says the corpus lacks it, and when the evidence is
     weak only those about the topic itself (as for lists)."""
-    covered = chain.covered(pool)
+    covered = list_evidence(chain, topic, pool)
     if covered is False:
         return []
     scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)

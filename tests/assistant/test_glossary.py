@@ -46,3 +46,11 @@ def test_a_short_list_topic_gets_the_long_form_the_corpus_defines(retriever: Ret
     assert search_topic(retriever, "SSMs") == "SSMs (state space models)"  # tests/data: "state space models (SSM)"
     long_topic = "initializing the SSM state matrix with orthogonal basis projections for long sequences"
     assert search_topic(retriever, long_topic) == long_topic  # a long topic says what it means already
+
+
+def test_respell_puts_a_word_no_paper_uses_in_the_corpus_spelling(retriever: Retriever) -> None:
+    glossary = retriever.glossary
+    assert glossary.respell("Kolmogorov-Arnold netwroks") == "Kolmogorov-Arnold networks"
+    assert glossary.respell("linear atention for difusion") == "linear attention for diffusion"
+    assert glossary.respell("quantum teleportation") == "quantum teleportation"  # nothing close: left alone
+    assert search_topic(retriever, "state space modles") == "state space models"

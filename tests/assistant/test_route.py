@@ -53,6 +53,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Papers by Tri Dao", DAO, "author"),
     ("Which papers did Tri Dao co-author?", DAO, "author"),
     ("What has Tri Dao worked on?", DAO, "author"),
+    ("anything from tri dao in the corpus?", DAO, "author"),
     ("Papers by Tri Dao", NONE, "list"),  # without a catalog name it is a plain list question
     # summary
     ("Summarize LambdaNetworks", NONE, "summary"),
