@@ -22,7 +22,7 @@ from assistant.named import NameIndex
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.render import related_line, short_authors
 from assistant.retrieve import Retriever, SearchFilters
-from assistant.route import bare_topic, route
+from assistant.route import bare_topic, explained_name, route
 from assistant.settings import Settings
 from assistant.tokens import count_tokens, truncate
 
@@ -103,8 +103,12 @@ class Chain:
         try:
             run.standalone = self.standalone_question(question, history or [])
             kind = route(run.standalone, self.retriever.read(run.standalone))
-            if kind == "fact" and bare_topic(run.standalone) and not self.named_papers(run.standalone):
-                kind = "list"  # a bare topic ("ML for molecules?") asks for its papers
+            if kind == "fact":  # two rules that need the catalog: does the question name a paper?
+                name = explained_name(run.standalone)
+                if name and self.named_papers(name):
+                    kind = "summary"  # "explain pLSTM to me": the summary of the paper named
+                elif bare_topic(run.standalone) and not self.named_papers(run.standalone):
+                    kind = "list"  # a bare topic ("ML for molecules?") asks for its papers
             from assistant import strategies
 
             yield from strategies.STRATEGIES[kind](self, run)

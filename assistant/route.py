@@ -57,6 +57,21 @@ def bare_topic(question: str) -> bool:
     return 1 <= len(re.findall(r"[\w'-]+", question)) <= 6 and not _NOT_BARE.search(question)
 
 
+_EXPLAIN = re.compile(r"^\s*(?:please\s+)?(?:explain|describe|what is|what's|whats|tell me about)\s+(?:the\s+)?"
+                      r"(?P<name>[^?]{2,60}?)(?:\s+(?:paper|model|method|approach|architecture))?(?:\s+to me)?"
+                      r"(?:\s+in (?:a few|one|two|three|simple|plain|short) \w+)?\s*[?.!]*$", re.I)
+
+
+def explained_name(question: str) -> str | None:
+    """What "explain pLSTM to me in a few sentences" or "what is AuON?" asks about ("pLSTM", "AuON"): when that
+    is a paper's name, the question asks for its summary. None for a question about something in it
+    ("what is HiPPO's accuracy on Path-X?")."""
+    match = _EXPLAIN.match(question)
+    if not match or len(match.group("name").split()) > 6 or _NOT_BARE.search(match.group("name")):
+        return None
+    return match.group("name")
+
+
 def route(question: str, facts: QueryFacts) -> Kind:
     if _OVERVIEW.search(question) and not _ONE_PAPER_OVERVIEW.search(question):
         return "overview"

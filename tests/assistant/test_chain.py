@@ -422,9 +422,11 @@ def test_a_doubtful_summary_gives_the_abstracts_own_sentences(chain: Chain, stub
     assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 
 
-def test_explaining_a_named_paper_in_simple_terms_summarizes_it(chain: Chain, stub: ReplayEndpoint) -> None:
+@pytest.mark.parametrize("question", ["Explain Mamba in simple terms", "explain Mamba to me in a few sentences",
+                                      "What is Mamba?"])
+def test_explaining_a_named_paper_summarizes_it(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
     stub.responder = lambda prompt: "Problem: long sequences are slow.\nMethod: selective state spaces [S1]"
-    _, answer = run(chain, "Explain Mamba in simple terms")
+    _, answer = run(chain, question)
     assert answer.kind == "summary" and [c.title for c in answer.citations] == [
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.query import QueryFacts
-from assistant.route import bare_topic, route
+from assistant.route import bare_topic, explained_name, route
 
 NONE = QueryFacts()
 DAO = QueryFacts(author="Tri Dao", topic="")
@@ -131,3 +131,14 @@ def test_eval_questions_route_to_their_labelled_kind() -> None:
 ])
 def test_bare_topic_is_a_short_phrase_with_no_question_in_it(question: str, bare: bool) -> None:
     assert bare_topic(question) is bare
+
+
+@pytest.mark.parametrize("question, name", [
+    ("explain pLSTM to me in a few sentences", "pLSTM"),
+    ("what is AuON?", "AuON"),
+    ("Describe the Mamba paper", "Mamba"),
+    ("What is HiPPO's accuracy on Path-X?", None),  # asks for a number in it
+    ("Explain how Mamba selects what to remember", None),
+])
+def test_explained_name_is_what_an_explain_question_is_about(question: str, name: str | None) -> None:
+    assert explained_name(question) == name
