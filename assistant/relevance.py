@@ -55,6 +55,7 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
+    topic = re.sub(r"\s+(?:are|is) there$", "", topic, flags=re.I).strip()  # "what clustering papers are there"
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications|stuff)$", "", topic, flags=re.I).strip()
     # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
     topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Any deep learning for PDEs stuff?", "PDEs"),
     ("any POMDP work?", "POMDP"),
     ("learning in games?", "learning in games"),
+    ("what clustering papers are there", "clustering"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic
