@@ -46,32 +46,39 @@ def long_form(words: list[str], acronym: str) -> str | None:
     return " ".join(tail) if len(tail) > 1 or "-" in "".join(tail) else None
 
 
+def defined_acronyms(texts: list[str]) -> dict[str, str]:
+    """Acronym -> the long form the texts give it most often. An acronym defined two ways about equally often
+    ("SAM": segment anything model / sharpness-aware minimization) is left out."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)  # acronym -> singular key -> count
+    written: dict[str, Counter[str]] = defaultdict(Counter)  # singular key -> the forms as written
+    for text in texts:
+        for match in _DEFINITION.finditer(text):
+            form = long_form(match.group(1).split(), match.group(2))
+            if form:
+                key = _singular(form.lower())
+                seen[match.group(2)][key] += 1
+                written[key][form.lower()] += 1
+    long_forms = {}
+    for acronym, forms in seen.items():
+        ranked = forms.most_common(2)
+        if len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]:
+            long_forms[acronym] = written[ranked[0][0]].most_common(1)[0][0]
+    return long_forms
+
+
 class Glossary:
-    """Acronym -> the long form the corpus gives it most often; acronyms defined two ways about equally
-    often ("SAM": segment anything / sharpness-aware minimization) are left out."""
+    """What the corpus's papers write: each acronym's usual long form, and every word with how many papers
+    use it."""
 
     def __init__(self, papers: dict[str, Paper]):
-        self.papers = papers  # the catalog read, so a holder can tell when it changed (as NameIndex)
-        seen: dict[str, Counter[str]] = defaultdict(Counter)  # acronym -> singular key -> count
-        written: dict[str, Counter[str]] = defaultdict(Counter)  # singular key -> the forms as written
-        for paper in papers.values():
-            for match in _DEFINITION.finditer(f"{paper.title}. {paper.abstract}"):
-                form = long_form(match.group(1).split(), match.group(2))
-                if form:
-                    key = _singular(form.lower())
-                    seen[match.group(2)][key] += 1
-                    written[key][form.lower()] += 1
+        texts = [f"{paper.title}. {paper.abstract}" for paper in papers.values()]
+        self.long_forms = defined_acronyms(texts)
         self.words: Counter[str] = Counter()  # lower-case word -> how many papers use it (title or abstract)
-        for paper in papers.values():
-            self.words.update({w.lower() for w in _WORD.findall(f"{paper.title} {paper.abstract}")})
+        for text in texts:
+            self.words.update({w.lower() for w in _WORD.findall(text)})
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self.words):
             self._by_initial[word[0]].append(word)
-        self.long_forms: dict[str, str] = {}
-        for acronym, forms in seen.items():
-            ranked = forms.most_common(2)
-            if len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]:
-                self.long_forms[acronym] = written[ranked[0][0]].most_common(1)[0][0]
 
     def spell_out(self, text: str) -> str:
         """`text` with each defined acronym followed by its long form, once: "NAS" -> "NAS (neural architecture
