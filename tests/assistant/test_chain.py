@@ -245,6 +245,19 @@ def test_an_extractive_answer_to_a_how_much_question_quotes_the_sentence_with_th
     assert "92.2%" in chain.extractive(question, [Hit(paper=planner, score=1.0)], sentences=1)
 
 
+def test_the_number_an_extractive_answer_looks_for_is_one_the_question_does_not_state(chain: Chain) -> None:
+    # the abstract of "On the Continuity of Rotation Representations in Neural Networks" (corpus file 003), shortened
+    rotations = Paper(paper_id="p2", title="On the Continuity of Rotation Representations in Neural Networks", abstract=(
+        "In neural networks, it is often desirable to work with various representations of the same space. For example, "
+        "3D rotations can be represented with quaternions or Euler angles. We then investigate what are continuous and "
+        "discontinuous representations for 2D, 3D, and n-dimensional rotations. We demonstrate that for 3D rotations, "
+        "all representations are discontinuous in the real Euclidean spaces of four or fewer dimensions. We show that "
+        "the 3D rotations have continuous representations in 5D and 6D, which are more suitable for learning."))
+    question = ("for 3d rotations, in how many dimensions do continuous representations exist? i remember a paper "
+                "showing quaternions and euler angles are discontinuous")  # m4-24 of evals/questions/mixed_holdout4.jsonl
+    assert "5D and 6D" in chain.extractive(question, [Hit(paper=rotations, score=1.0)])
+
+
 def test_an_extractive_answer_quotes_only_the_paper_retrieval_singles_out(chain: Chain) -> None:
     # scores as retrieved for this question on the bundled corpus (a03 of evals/questions/answers.jsonl)
     genome = Paper(paper_id="p1", title="DNABERT-2: Efficient Foundation Model and Benchmark For Multi-Species Genomes",
