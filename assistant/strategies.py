@@ -186,6 +186,9 @@ def _date_note(chain: "Chain", filters: SearchFilters) -> str:
             f"date ({years[0]}–{years[-1]}); a year filter can only match those.")
 
 
+EVERY_WORD = 0.999  # a share of the topic's words that means all of them (shares are float ratios)
+
+
 def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     """Does the corpus cover a list's topic: True / False when clear, None when the candidates must show it.
 
@@ -199,7 +202,7 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     if words <= cfg.list_short_topic_words and coverage < cfg.list_min_topic_coverage:
         return False
     covered = chain.covered(pool)
-    return None if covered is False and words and coverage >= 0.999 else covered
+    return None if covered is False and words and coverage >= EVERY_WORD else covered
 
 
 def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
@@ -208,7 +211,7 @@ def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
     for the topic itself ("transformer papers from 2022?": "The Devil in Linear Transformer", whose sentences
     score about 0.5 against one word)."""
     bar = chain.settings.answer.list_min_topic_similarity
-    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.title_share >= 0.999]
+    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.title_share >= EVERY_WORD]
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
