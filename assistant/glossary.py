@@ -16,8 +16,10 @@ from pathlib import Path
 
 from assistant.records import Paper
 
-# "... long form words (ACR)": up to eight words before an upper-case acronym in brackets (a plural "s" allowed)
-_DEFINITION = re.compile(r"((?:[A-Za-z][\w'-]*\s+){1,8}?)\(([A-Z][A-Za-z]*[A-Z])(s?)\)")
+# "... long form words (ACR)": an upper-case acronym in brackets (a plural "s" allowed) after a space, and the
+# words before it (up to eight, each starting with a letter)
+_DEFINED = re.compile(r"(?<=\s)\(([A-Z][A-Za-z]*[A-Z])(s?)\)")
+_DEFINING_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _LEADING_STOP = {"a", "an", "the", "of", "on", "in", "for", "to", "with", "and", "by", "as", "from", "via", "using", "called"}
 _ACRONYM_IN_TEXT = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])(s?)\b")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -62,17 +64,29 @@ def long_form(words: list[str], acronym: str) -> str | None:
     return " ".join(tail) if len(tail) > 1 or "-" in "".join(tail) else None
 
 
+def _words_before(text: str, end: int, most: int = 8) -> list[str]:
+    """The run of up to `most` words that ends at `end`, each starting with a letter ("(", "2D", "x," end it)."""
+    start = max(0, end - 60 * most)
+    tokens = text[start:end].split()[-most:] if start == 0 else text[start:end].split()[1:][-most:]
+    words: list[str] = []
+    for token in reversed(tokens):
+        if not _DEFINING_WORD.fullmatch(token):
+            break
+        words.insert(0, token)
+    return words
+
+
 def defined_acronyms(texts: list[str]) -> dict[str, str]:
     """Acronym -> the long form the texts give it most often. An acronym defined two ways about equally often
     ("SAM": segment anything model / sharpness-aware minimization) is left out."""
     seen: dict[str, Counter[str]] = defaultdict(Counter)  # acronym -> singular key -> count
     written: dict[str, Counter[str]] = defaultdict(Counter)  # singular key -> the forms as written
     for text in texts:
-        for match in _DEFINITION.finditer(text):
-            form = long_form(match.group(1).split(), match.group(2))
+        for match in _DEFINED.finditer(text):
+            form = long_form(_words_before(text, match.start()), match.group(1))
             if form:
                 key = _singular(form.lower())
-                seen[match.group(2)][key] += 1
+                seen[match.group(1)][key] += 1
                 written[key][form.lower()] += 1
     long_forms = {}
     for acronym, forms in seen.items():
