@@ -71,9 +71,17 @@ class Chain:
 
     def named_papers(self, question: str, most: int = 3) -> list[Paper]:
         """Papers the question names by title, system name or defined acronym (see assistant.named)."""
+        return self._name_index().find(question, most)
+
+    def paper_titled(self, text: str) -> Paper | None:
+        """The paper whose title `text` starts ("Linear Transformers with Learnable Kernel Functions"), if one."""
+        return self._name_index().title_starting(text)
+
+    def _name_index(self) -> NameIndex:
+        """The catalog's names (assistant.named), built once per catalog."""
         if self._names is None or self._names.papers is not self.retriever.papers:
             self._names = NameIndex(self.retriever.papers)
-        return self._names.find(question, most)
+        return self._names
 
     def word_rarity(self) -> "WordRarity":
         """How many papers use each word (assistant.relevance.WordRarity), counted once per catalog."""

@@ -52,6 +52,19 @@ class NameIndex:
         return {word: pid for pid, paper in papers.items() for word in _COINED.findall(paper.title)
                 if len(word) >= 4 and any(c.islower() for c in word) and used_by[word] == {pid}}
 
+    def title_starting(self, text: str, fewest_words: int = 4) -> Paper | None:
+        """The one paper whose title starts with `text` (or with its part before a ":", "?" or " - "), when it
+        has `fewest_words` words or more: "Linear Transformers with Learnable Kernel Functions" names the paper
+        "... are Better In-Context Models"."""
+        for start in dict.fromkeys((text, re.split(r"[:;?]|\s-\s", text)[0])):
+            wanted = normalize_title(start)
+            if len(wanted.split()) < fewest_words:
+                continue
+            matches = [p for p in self.papers.values() if normalize_title(p.title).startswith(wanted)]
+            if len(matches) == 1:
+                return matches[0]
+        return None
+
     def find(self, question: str, most: int = 3) -> list[Paper]:
         """Named papers in the order the question mentions them; longer names win over names inside them."""
         q_norm = f" {normalize_title(question)} "

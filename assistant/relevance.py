@@ -132,6 +132,33 @@ class WordRarity:
         return close[0] if close else stem
 
 
+_EXAMPLES = re.compile(r",?\s*\b(?:i\.?e\.?|e\.?g\.?|such as|like|including|especially|in particular)(?=\W)[^,;]*", re.I)
+
+
+def topic_core(topic: str) -> str:
+    """The topic without its asides: "lip reading, i.e. recognising speech from video" -> "lip reading",
+    "hyperbolic embeddings (poincare ball) for hierarchies" -> "hyperbolic embeddings for hierarchies"."""
+    core = _EXAMPLES.sub("", re.sub(r"\s*\([^)]*\)", "", topic))
+    return re.sub(r"\s+", " ", core).strip(" ,;:-") or topic
+
+
+def topic_alternatives(topic: str, most: int = 8) -> list[str]:
+    """The readings of a topic that joins words by "or", "and" or "/": "anomaly or OOD detection" ->
+    ["anomaly detection", "OOD detection"]. Each joined word is one choice; the words around it are shared."""
+    words = topic.split()
+    for i, word in enumerate(words):
+        if 0 < i < len(words) - 1 and word.lower() in ("or", "and", "/"):
+            choices = [words[i - 1], words[i + 1]]
+            before, after = words[:i - 1], words[i + 2:]
+        elif "/" in word.strip("/") and all(re.search(r"[a-z]", part, re.I) for part in word.split("/")):
+            choices, before, after = word.split("/"), words[:i], words[i + 1:]
+        else:
+            continue
+        readings = [r for choice in choices for r in topic_alternatives(" ".join(before + [choice] + after), most)]
+        return list(dict.fromkeys(readings))[:most]
+    return [topic]
+
+
 def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:
     """(The largest share of the topic's words, weighted by rarity, that one candidate uses; how many distinct
     words the topic has). Low coverage of a short topic means no paper is about it, only near it."""

@@ -91,6 +91,9 @@ class AnswerSettings(_Group):
                           "candidate uses this share of its words, weighted by rarity: 'early-exit inference for "
                           "transformers' finds papers on transformer inference, none on early exits.")
     list_short_topic_words: int = Field(6, description="Topics up to this many distinct words get the coverage check.")
+    list_exact_topic_words: int = Field(
+        3, description="A list topic of this many distinct words or fewer (asides and alternatives aside) is refused "
+                       "when no candidate uses all of them.")
     list_judge: Literal["scores", "model"] = Field(
         "scores", description="How list candidates are judged: 'scores' keeps those the relevance model "
                               "(assistant/relevance.py) rates likely; 'model' also asks the chat model about each "

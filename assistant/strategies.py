@@ -19,7 +19,7 @@ from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.relevance import (Scored, list_pool, list_request, load_model, score_candidates, search_topic,
-                                 topic_coverage)
+                                 topic_alternatives, topic_core, topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -201,8 +201,22 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     coverage, words = topic_coverage(topic, pool, chain.word_rarity())
     if words <= cfg.list_short_topic_words and coverage < cfg.list_min_topic_coverage:
         return False
+    if not every_word_used(chain, topic, pool):
+        return False
     covered = chain.covered(pool)
     return None if covered is False and words and coverage >= EVERY_WORD else covered
+
+
+def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
+    """False when the topic is a few words (asides and alternatives aside) that no candidate uses all of.
+
+    A paper about "lip reading" or "speaker diarization" uses both words; papers that use only one of them
+    are near the topic, not on it. Longer topics are left to the coverage share: they are often paraphrases.
+    """
+    rarity, most = chain.word_rarity(), chain.settings.answer.list_exact_topic_words
+    readings = [topic_coverage(reading, pool, rarity) for reading in topic_alternatives(topic_core(topic))]
+    coverage, words = max(readings)
+    return words > most or coverage >= EVERY_WORD
 
 
 def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
@@ -488,6 +502,10 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     to its best retrieval match when that match is clearly on it, never by a name inside it ("... merges the
     experts of a sparse MoE model" does not mean the paper that defines "MoE")."""
     body = _compare_body(question)
+    parts = [part for part in re.split(rf"\s*(?:{_COMPARE_BETWEEN})\s*", body, flags=re.I) if part.strip()]
+    papers = _papers_of_parts(chain, parts)
+    if 2 <= len(parts) == len(papers):  # "X vs Y", each part one paper: a title may hold "with" or "and"
+        return papers[:3]
     papers = _papers_of_parts(chain, _COMPARE_SPLIT.split(body))
     if len(papers) < 2:  # all lower case, so no part looked like a new paper: split at every "and"
         papers = _papers_of_parts(chain, _COMPARE_SPLIT_ANY.split(body))
@@ -512,7 +530,8 @@ def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
     papers: list[Paper] = []  # in the order the question mentions them
     for part in (p.strip() for p in parts if p.strip()):
         described = _DESCRIBED.match(part)
-        found = [] if described else chain.named_papers(part, 1)
+        titled = None if described else chain.paper_titled(part)
+        found = [titled] if titled else [] if described else chain.named_papers(part, 1)
         if not found and len(_topic_words(part)) >= 3:  # "transformers" alone is no paper
             top = chain.retriever.search(_DESCRIBED.sub("", part), k=1, read_metadata=False)
             found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]

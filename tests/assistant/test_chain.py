@@ -595,6 +595,18 @@ def test_comparison_resolves_a_description_by_retrieval_not_by_a_name_inside_it(
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "GLU Variants Improve Transformer"]
 
 
+@pytest.mark.parametrize("question", [
+    "How does Reasoning with Latent Diffusion differ from Mamba?",
+    "Neural networks trained with SGD vs Mamba: what does each show?",
+])
+def test_comparison_reads_the_start_of_a_title_whole(chain: Chain, question: str) -> None:
+    # split at its "with", a title's start named no paper, or its second half another one
+    titles = [p.title for p in compared_papers(chain, question)]
+    assert len(titles) == 2 and titles[1].startswith("Mamba")
+    assert titles[0] in ("Reasoning with Latent Diffusion in Offline Reinforcement Learning",
+                         "Neural networks trained with SGD learn distributions of increasing complexity")
+
+
 def test_comparison_finds_a_paper_by_a_coined_word_of_its_title(chain: Chain) -> None:
     assert [p.title for p in compared_papers(chain, "compare mamba and hippo")] == [
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
@@ -638,6 +650,21 @@ def test_a_weakly_scored_list_topic_is_absent_only_if_no_paper_uses_all_its_word
     colide = next(p for p in retriever.papers.values() if p.title.startswith("CoLiDE"))
     pool = [Hit(paper=colide, score=0.1, dense_similarity=0.2, bm25_score=2.0)]
     assert chain.covered(pool) is False  # the retrieval scores alone say absent
+    assert list_evidence(chain, topic, pool) is evidence
+
+
+@pytest.mark.parametrize("topic, evidence", [
+    ("DAG estimation", True),
+    ("selective DAGs", False),  # strong scores, but of two words CoLiDE uses one and Mamba the other
+    ("selective or acyclic DAGs", True),  # "acyclic DAGs" is one of its readings
+    ("DAG mamba, i.e. selective state spaces for acyclic graphs", False),  # the aside is no part of the topic
+    ("DAGs for selective heteroscedastic noise", True),  # four words: left to the coverage share
+])
+def test_a_topic_of_a_few_words_needs_a_paper_that_uses_them_all(
+        chain: Chain, retriever: Retriever, topic: str, evidence: bool | None) -> None:
+    colide, mamba = (next(p for p in retriever.papers.values() if p.title.startswith(name)) for name in ("CoLiDE", "Mamba"))
+    pool = [Hit(paper=paper, score=1.0, dense_similarity=0.7, bm25_score=12.0) for paper in (colide, mamba)]
+    assert chain.covered(pool) is True  # the retrieval scores alone say covered
     assert list_evidence(chain, topic, pool) is evidence
 
 

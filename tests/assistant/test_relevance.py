@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from assistant.embedder import Embedder
-from assistant.relevance import FEATURES, feature_table, load_model, probabilities, request_topic, score_candidates
+from assistant.relevance import (FEATURES, feature_table, load_model, probabilities, request_topic, score_candidates,
+                                 topic_alternatives, topic_core)
 from assistant.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +126,25 @@ def test_topic_coverage_weights_rare_words_and_reads_typos_as_corpus_words() -> 
     assert topic_coverage("LLMs", [Hit(paper=_paper("Small LLM", "An LLM that fits on a phone."), score=1.0)],
                           WordRarity({"p": _paper("Small LLM", "An LLM that fits on a phone.")}))[0] == 1.0
     assert topic_coverage("GANs for graph transformers", transformers, rarity) == (1.0, 2)
+
+
+@pytest.mark.parametrize("topic, core", [
+    ("lip reading, i.e. recognising what is said from video", "lip reading"),
+    ("hyperbolic embeddings (poincare ball etc) for hierarchical data", "hyperbolic embeddings for hierarchical data"),
+    ("action recognition, e.g. Kinetics clips, in videos", "action recognition, in videos"),
+    ("graph neural networks", "graph neural networks"),
+])
+def test_topic_core_drops_asides(topic: str, core: str) -> None:
+    assert topic_core(topic) == core
+
+
+@pytest.mark.parametrize("topic, readings", [
+    ("anomaly or OOD detection", ["anomaly detection", "OOD detection"]),
+    ("generating music and dance", ["generating music", "generating dance"]),
+    ("face-swapped / forged images", ["face-swapped images", "forged images"]),
+    ("FP16/BF16 training", ["FP16 training", "BF16 training"]),
+    ("1/2 precision", ["1/2 precision"]),
+    ("linear attention", ["linear attention"]),
+])
+def test_topic_alternatives_read_each_joined_word_on_its_own(topic: str, readings: list[str]) -> None:
+    assert topic_alternatives(topic) == readings
