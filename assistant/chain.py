@@ -69,9 +69,10 @@ class Chain:
         self._names: NameIndex | None = None
         self._rarity: "WordRarity | None" = None
 
-    def named_papers(self, question: str, most: int = 3) -> list[Paper]:
-        """Papers the question names by title, system name or defined acronym (see assistant.named)."""
-        return self._name_index().find(question, most)
+    def named_papers(self, question: str, most: int = 3, acronyms: bool = True) -> list[Paper]:
+        """Papers the question names by title, system name or (unless `acronyms` is False) defined acronym
+        (see assistant.named)."""
+        return self._name_index().find(question, most, acronyms)
 
     def paper_titled(self, text: str) -> Paper | None:
         """The paper whose title `text` starts ("Linear Transformers with Learnable Kernel Functions"), if one."""

@@ -23,21 +23,26 @@ class NameIndex:
     def __init__(self, papers: dict[str, Paper]):
         self.papers = papers
         names: dict[str, set[str]] = defaultdict(set)
+        from_titles: set[str] = set()
         for pid, paper in papers.items():
             for name in self._names_of(paper):
                 names[name].add(pid)
+            from_titles |= self._names_of(paper, acronyms=False)
         for word, pid in self._coined_names(papers).items():
             names[normalize_title(word)].add(pid)
+            from_titles.add(normalize_title(word))
         self.unique = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
+        # names that only an abstract's "(ACR)" gives: a question may use them for a topic ("LTL", "MoE")
+        self.acronyms = {name for name in self.unique if name not in from_titles}
 
     @staticmethod
-    def _names_of(paper: Paper) -> set[str]:
+    def _names_of(paper: Paper, acronyms: bool = True) -> set[str]:
         out = {normalize_title(paper.title)}
         if ":" in paper.title:
             head = paper.title.split(":")[0].strip()
             if len(head) <= 40:
                 out.add(normalize_title(head))
-        for acronym in _DEFINED_ACRONYM.findall(paper.abstract[:600]):
+        for acronym in _DEFINED_ACRONYM.findall(paper.abstract[:600]) if acronyms else []:
             if len(acronym) >= 3:
                 out.add(normalize_title(acronym))
         return {n for n in out if n and n not in _GENERIC and (len(n) >= 4 or n.isalnum())}
@@ -65,13 +70,14 @@ class NameIndex:
                 return matches[0]
         return None
 
-    def find(self, question: str, most: int = 3) -> list[Paper]:
-        """Named papers in the order the question mentions them; longer names win over names inside them."""
+    def find(self, question: str, most: int = 3, acronyms: bool = True) -> list[Paper]:
+        """Named papers in the order the question mentions them; longer names win over names inside them.
+        With `acronyms=False` a defined acronym alone names no paper."""
         q_norm = f" {normalize_title(question)} "
         spans: list[tuple[int, int, str]] = []
         for name, pid in self.unique.items():
             position = q_norm.find(f" {name} ")
-            if position >= 0 and len(name) >= 3:
+            if position >= 0 and len(name) >= 3 and (acronyms or name not in self.acronyms):
                 spans.append((position, position + len(name) + 1, pid))
         for quoted in re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question):
             wanted = normalize_title(quoted)

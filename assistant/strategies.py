@@ -53,7 +53,10 @@ def metadata_answer(paper: Paper, question: str) -> str | None:
 
 def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     hits = chain.retrieve(run)
-    named = chain.named_papers(run.standalone)
+    # an acronym a paper defines names it only when retrieval ranks it first too: "(markov rewards, LTL, reward
+    # machines)" lists topics, and the one paper that defines "LTL" is not what the question is about
+    titled = chain.named_papers(run.standalone, acronyms=False)
+    named = [p for p in chain.named_papers(run.standalone) if p in titled or (hits and hits[0].paper == p)]
     line = metadata_answer(named[0], run.standalone) if len(named) == 1 else None
     if line:
         run.hits = [Hit(paper=named[0], score=1.0)] + [h for h in hits if h.paper != named[0]]

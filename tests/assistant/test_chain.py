@@ -288,6 +288,14 @@ def test_two_uncited_replies_give_a_cited_extractive_answer(chain: Chain, stub: 
         assert sentence.strip() in abstracts  # quoted from the sources, not made up
 
 
+def test_an_acronym_used_as_a_topic_does_not_put_the_paper_defining_it_first(chain: Chain, stub: ReplayEndpoint) -> None:
+    # "ReLU" is defined by one abstract of tests/data (Searching for Activation Functions), but here it is a topic
+    stub.responder = lambda prompt: "Gated variants lower the perplexity [S1]."
+    _, answer = run(chain, "How much do gated linear unit variants improve the transformer feed-forward layer over ReLU?")
+    assert answer.kind == "fact" and answer.retrieved[0].paper.title == "GLU Variants Improve Transformer"
+    assert stub.requests and "GLU Variants" in stub.requests[0]["messages"][-1]["content"].split("Searching for")[0]
+
+
 # --- refusals -------------------------------------------------------------------------------------------
 def assert_refusal(answer: Answer) -> None:
     assert answer.refused and answer.kind == "absent"
