@@ -535,9 +535,11 @@ def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
         described = _DESCRIBED.match(part)
         titled = None if described else chain.paper_titled(part)
         found = [titled] if titled else [] if described else chain.named_papers(part, 1)
-        if not found and len(_topic_words(part)) >= 3:  # "transformers" alone is no paper
+        words = _topic_words(part)
+        if not found and len(words) >= 3:  # "transformers" alone is no paper
             top = chain.retriever.search(_DESCRIBED.sub("", part), k=1, read_metadata=False)
-            found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity]
+            found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity
+                     or _title_has_all(h.paper.title, words)]
         papers += [p for p in found if p not in papers]
     return papers
 
@@ -583,6 +585,13 @@ _STOP = set("a an the of on in for to and or by with from about what which who w
             "published publish authored co author coauthored worked their his her this that these those there according "
             "corpus collection library index database summarize summarise summary summaries describe explain "
             "main recent latest key contribution contributions everything something anything ever".split())
+
+
+def _title_has_all(title: str, words: list[str]) -> bool:
+    """Does every word start a word of the title? "the gelu math analysis paper" abbreviates "GELU Activation
+    Function in Deep Learning: A Comprehensive Mathematical Analysis ..."."""
+    title_words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", title)]
+    return all(any(t.startswith(w.lower()) for t in title_words) for w in words)
 
 
 def _topic_words(text: str) -> list[str]:

@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import compared_papers, list_evidence, overview_request
+from assistant.strategies import _title_has_all, compared_papers, list_evidence, overview_request
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -613,6 +613,15 @@ def test_comparison_reads_the_start_of_a_title_whole(chain: Chain, question: str
     assert len(titles) == 2 and titles[1].startswith("Mamba")
     assert titles[0] in ("Reasoning with Latent Diffusion in Offline Reinforcement Learning",
                          "Neural networks trained with SGD learn distributions of increasing complexity")
+
+
+@pytest.mark.parametrize("part, expected", [
+    (["gelu", "math", "analysis"], True),  # "the gelu math analysis paper"
+    (["gelu", "analysis", "hardware"], False),
+])
+def test_a_comparison_part_of_title_words_abbreviates_that_title(part: list[str], expected: bool) -> None:
+    title = "GELU Activation Function in Deep Learning: A Comprehensive Mathematical Analysis and Performance"
+    assert _title_has_all(title, part) is expected
 
 
 def test_comparison_finds_a_paper_by_a_coined_word_of_its_title(chain: Chain) -> None:
