@@ -49,9 +49,12 @@ _WORD_STOP = set("a an the of on in for to and or by with from about models mode
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
     topic = question.strip().rstrip("?.! ")
+    # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
+    topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
+                   "", topic, flags=re.I) or topic
     topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exist| does the corpus have)?\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
-    topic = re.sub(r"^what does the corpus (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()

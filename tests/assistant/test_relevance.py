@@ -39,6 +39,11 @@ ROOT = Path(__file__).resolve().parents[2]
     ("any POMDP work?", "POMDP"),
     ("learning in games?", "learning in games"),
     ("what clustering papers are there", "clustering"),
+    ("diffusion models for high-resolution image generation - what's in here?",
+     "diffusion models for high-resolution image generation"),
+    ("graph transformers: anything in the corpus?", "graph transformers"),
+    ("What do you have on model merging?", "model merging"),
+    ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic
