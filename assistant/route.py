@@ -13,10 +13,11 @@ Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 _ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper\b(?!s)", re.I)
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
-                       r"|^\s*(?:please\s+)?survey\b"
+                       r"|^\s*(?:please\s+)?survey\b|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
                        r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b"  # "Mamba or S4 - which is faster?"
+                      r"|^\s*how (?:do|does|did) [^?]{2,80}? (?:and|&) [^?]{2,80}? differ\b"  # "How do A and B differ?"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
@@ -25,14 +26,18 @@ _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
 _FACT_OPENING = re.compile(r"^\s*(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
                       r"|what does the (?:paper|work|study) (?:that|on|about|where|which) .{2,200}? (?:propose|introduce|present)"
-                      r"|what is .{2,60}? about|explain (?:the )?paper|main (?:idea|contribution)s? of|^\s*describe (?:the )?paper"
+                      r"|what is .{2,60}? about|explain (?:the )?paper|(?:main|key) (?:idea|contribution|finding)s? of|^\s*describe (?:the )?paper"
+                      r"|explain what [\w-]+ (?:does|is|proposes|introduces)(?=\s*\??\s*$)"
                       r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
                       r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
-                   r"|\b(?:show|find|give) me (?:all |everything |any )?(?:work |research )?(?:on|about|related to)\b"
+                   r"|\b(?:show|find|give)(?: me)? (?:all |everything |anything |any )?(?:work |research )?(?:on|about|related to)\b"
+                   r"|\blooking for (?:any )?(?:work|research|papers?|anything|studies)\b|\bwhat (?:work|research|papers?) exists?\b"
+                   r"|\b(?:does|do) (?:the corpus|you|this collection) (?:have|contain|hold) (?:any(?:thing| work| research| papers?)?"
+                   r"|something|papers) (?:on|about|related to)\b"
                    r"|^\s*(?:find|show me|search for) (?:all |the )?(?:work|research)\b|\beverything (?:on|about)\b"
                    r"|^\s*(?:what(?:'s| is) (?:there|out there|available)|anything) (?:on|about|regarding|related to)\b"
                    r"|\breading list\b"
