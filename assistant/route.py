@@ -13,7 +13,7 @@ Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 _ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper\b(?!s)", re.I)
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
-                       r"|^\s*(?:please\s+)?survey\b|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
+                       r"|^\s*(?:please\s+)?survey\b|what does the (?:literature|research) say (?:about|on)|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
                        r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b"  # "Mamba or S4 - which is faster?"
@@ -32,7 +32,7 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
                       r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
 _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
-                   r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*list\b|\bwhat (?:work|research) is there\b"
+                   r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*(?:please\s+|(?:can|could) you\s+)?list\b|\bevery (?:paper|work|study)\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
                    r"|\b(?:show|find|give)(?: me)? (?:all |everything |anything |any )?(?:work |research )?(?:on|about|related to)\b"
                    r"|\blooking for (?:any )?(?:work|research|papers?|anything|studies)\b|\bwhat (?:work|research|papers?) exists?\b"

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[2]
      "diffusion models for high-resolution image generation"),
     ("graph transformers: anything in the corpus?", "graph transformers"),
     ("What do you have on model merging?", "model merging"),
+    ("Please list every paper about federated learning", "federated learning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:

@@ -40,6 +40,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Key findings of the paper 'Context-Aware Meta-Learning'?", NONE, "summary"),
     ("How do Matryoshka Diffusion Models and ScaleCrafter differ?", NONE, "compare"),
     ("What is the state of research on LLM agents?", NONE, "overview"),
+    ("What does the literature say about model merging?", NONE, "overview"),
+    ("Please list every paper about federated learning", NONE, "list"),
     ("Any recent diffusion research?", NONE, "list"),
     ("List the papers about quantization", NONE, "list"),
     ("What does the corpus have on anomaly detection?", NONE, "list"),
