@@ -42,6 +42,8 @@ _FRAME = re.compile(
     r"(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)\s+)?(?:(?:that|which)\s+)?"
     r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
     rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)
+_PAPERS_ON = re.compile(r"\b(?:papers?|works?|research|studies|articles|publications)\s+(?:(?:exists?|here|in the corpus)\s+)?"
+                        rf"(?:(?:that|which)\s+)?(?:(?:{_VERBS})\s+)+", re.I)
 _WORD_STOP = set("a an the of on in for to and or by with from about models model using use based such as e.g i.e etc "
                  "including".split())
 
@@ -52,11 +54,16 @@ def request_topic(question: str) -> str:
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic
-    topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exist| does the corpus have)?\s+(?:on|about)\s+",
+    topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
+    # framing the pattern above does not know ("I'm looking for work on X", "Point me to papers on X"): what
+    # follows the first "papers on", "work that studies", "research exists on"
+    framed = _PAPERS_ON.search(topic)
+    if framed and framed.end() < len(topic):
+        topic = topic[framed.end():]
     topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
     topic = re.sub(r"\s+(?:are|is) there$", "", topic, flags=re.I).strip()  # "what clustering papers are there"
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications|stuff)$", "", topic, flags=re.I).strip()

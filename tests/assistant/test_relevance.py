@@ -44,6 +44,12 @@ ROOT = Path(__file__).resolve().parents[2]
     ("graph transformers: anything in the corpus?", "graph transformers"),
     ("What do you have on model merging?", "model merging"),
     ("Please list every paper about federated learning", "federated learning"),
+    ("I'm looking for work on knowledge distillation", "knowledge distillation"),
+    ("What research exists on neural architecture search?", "neural architecture search"),
+    ("Point me to papers on causal inference", "causal inference"),
+    ("Which of these papers involve graph neural networks?", "graph neural networks"),
+    ("How many papers discuss LoRA?", "LoRA"),
+    ("Any good papers on RLHF?", "RLHF"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
