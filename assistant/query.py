@@ -72,9 +72,10 @@ class AuthorIndex:
         counts right after a cue like 'by' and when all authors it matches share that surname.
         """
         words = re.findall(r"[\w.'’-]+,?", re.sub(r"['’]s\b", "", question))
+        owners = set(_OWNER.findall(question))  # "Skalse's papers": a bare surname may own papers
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
-                if size == 1 and not _bare_surname_cue(words[start - 1] if start else "", words[start]):
+                if size == 1 and words[start] not in owners and not _bare_surname_cue(words[start - 1] if start else "", words[start]):
                     continue
                 span = " ".join(words[start:start + size]).rstrip(",.")
                 if self._names_an_author(span):
@@ -95,6 +96,7 @@ class AuthorIndex:
         return bool(matched)
 
 
+_OWNER = re.compile(r"\b([A-Z][\w-]+)['’]s (?:papers?|work|research|publications)\b")
 _FUNCTION_WORDS = set("a an the this that these those it its all any some each one of to in on at for with by from "
                       "and or as is be not no new old".split())
 

@@ -48,7 +48,7 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
-_AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|wrote|written|authored|co-?author\w*|worked on|work on|by"
+_AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|write|writes|wrote|written|authored|co-?author\w*|worked on|work on|by|research"
                          r"|(?:anything|everything|something|stuff) from)\b", re.I)
 
 

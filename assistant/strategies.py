@@ -582,7 +582,7 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
 # --- helpers ------------------------------------------------------------------------------------------
 _STOP = set("a an the of on in for to and or by with from about what which who whose is are was were did does do "
             "has have had paper papers work works here corpus any all me show list find tell give written wrote "
-            "published publish authored co author coauthored worked their his her this that these those there according "
+            "published publish authored co author coauthored write writes research worked their his her this that these those there according "
             "corpus collection library index database summarize summarise summary summaries describe explain "
             "main recent latest key contribution contributions everything something anything ever".split())
 

@@ -105,6 +105,8 @@ def index() -> AuthorIndex:
     ("papers by Schölkopf", "Schölkopf"),
     ("papers by schoelkopf", "schoelkopf"),
     ("Schölkopf papers", None),  # a bare surname needs a cue such as 'by'
+    ("What are Charton's papers?", "Charton"),  # or owns papers
+    ("Is Charton's method better?", None),
     ("work of Charton", "Charton"),
     ("transformers by Dao and Gu", "Dao"),
     ("papers by Lee", "Lee"),  # every author it matches has the surname Lee

@@ -67,6 +67,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which papers did Tri Dao co-author?", DAO, "author"),
     ("What has Tri Dao worked on?", DAO, "author"),
     ("anything from tri dao in the corpus?", DAO, "author"),
+    ("Did Tri Dao write anything about state space models?", DAO, "author"),
+    ("What is Tri Dao's research about?", DAO, "author"),
     ("Papers by Tri Dao", NONE, "list"),  # without a catalog name it is a plain list question
     # summary
     ("Summarize LambdaNetworks", NONE, "summary"),
