@@ -198,7 +198,8 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     Retrieval scores decide first (Chain.covered), except that a pool in which one paper uses every rare word
     of the topic is never "clearly absent": "CoT (chain-of-thought)" scored 0.31 against the chain-of-thought
     papers' passages. A short topic whose rare words are missing from every candidate is absent: the pool is
-    only near it ("early-exit inference for transformers" retrieves transformer papers, none about early exits).
+    only near it ("early-exit inference for transformers" retrieves transformer papers, none about early exits),
+    and so is a topic of a few words that no candidate uses all of (`every_word_used`).
     """
     cfg = chain.settings.answer
     coverage, words = topic_coverage(topic, pool, chain.word_rarity())
@@ -533,8 +534,10 @@ def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
     papers: list[Paper] = []  # in the order the question mentions them
     for part in (p.strip() for p in parts if p.strip()):
         described = _DESCRIBED.match(part)
-        titled = None if described else chain.paper_titled(part)
-        found = [titled] if titled else [] if described else chain.named_papers(part, 1)
+        found: list[Paper] = []
+        if not described:  # a name: the start of a title ("Linear Transformers with Learnable ..."), else any name
+            titled = chain.paper_titled(part)
+            found = [titled] if titled else chain.named_papers(part, 1)
         words = _topic_words(part)
         if not found and len(words) >= 3:  # "transformers" alone is no paper
             top = chain.retriever.search(_DESCRIBED.sub("", part), k=1, read_metadata=False)
