@@ -44,7 +44,9 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
                    r"|^\s*any\s+[^?]{1,60}?\s(?:work|research|stuff)\s*\??\s*$"  # "any POMDP work?"
                    # "diffusion models for video - what's in here?", "graph transformers: anything in the corpus?"
                    r"|(?:\s[-–—]|:)\s*(?:what(?:'s| is)|anything|what do you have)\s*(?:in\s+)?(?:here|there|in the corpus)\s*\??\s*$"
-                   r"|^\s*what do you have (?:on|about)\b", re.I)
+                   r"|^\s*what do you have (?:on|about)\b"
+                   # with no conversation to complete it, "what about X?" asks for X; "which ones ..." for papers
+                   r"|^\s*(?:and\s+)?(?:what|how) about\b|^\s*which ones\b", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)

@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Which of these papers involve graph neural networks?", "graph neural networks"),
     ("How many papers discuss LoRA?", "LoRA"),
     ("Any good papers on RLHF?", "RLHF"),
+    ("What about diffusion models for video?", "diffusion models for video"),
+    ("Which ones deal with tabular data?", "tabular data"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:

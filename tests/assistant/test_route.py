@@ -42,6 +42,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("What is the state of research on LLM agents?", NONE, "overview"),
     ("What does the literature say about model merging?", NONE, "overview"),
     ("Please list every paper about federated learning", NONE, "list"),
+    ("What about diffusion models for video?", NONE, "list"),
+    ("Which ones deal with tabular data?", NONE, "list"),
     ("Any recent diffusion research?", NONE, "list"),
     ("List the papers about quantization", NONE, "list"),
     ("What does the corpus have on anomaly detection?", NONE, "list"),
