@@ -45,8 +45,7 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
                    # "diffusion models for video - what's in here?", "graph transformers: anything in the corpus?"
                    r"|(?:\s[-–—]|:)\s*(?:what(?:'s| is)|anything|what do you have)\s*(?:in\s+)?(?:here|there|in the corpus)\s*\??\s*$"
                    r"|^\s*what do you have (?:on|about)\b"
-                   # with no conversation to complete it, "what about X?" asks for X; "which ones ..." for papers
-                   r"|^\s*(?:and\s+)?(?:what|how) about\b|^\s*which ones\b", re.I)
+                   r"|^\s*which ones\b", re.I)  # "which ones deal with tabular data?"
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
@@ -63,7 +62,9 @@ _NOT_BARE = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how|is|are|
 
 def bare_topic(question: str) -> bool:
     """A short phrase with no question in it ("ML for molecules and materials?"), typed as into a search box:
-    the papers on that topic are the answer, unless it names one paper."""
+    the papers on that topic are the answer, unless it names one paper. With no conversation to complete it,
+    "what about diffusion models for video?" is one too."""
+    question = re.sub(r"^\s*(?:and\s+)?(?:what|how) about\s+", "", question, flags=re.I)
     return 1 <= len(re.findall(r"[\w'-]+", question)) <= 6 and not _NOT_BARE.search(question)
 
 

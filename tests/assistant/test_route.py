@@ -42,7 +42,6 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("What is the state of research on LLM agents?", NONE, "overview"),
     ("What does the literature say about model merging?", NONE, "overview"),
     ("Please list every paper about federated learning", NONE, "list"),
-    ("What about diffusion models for video?", NONE, "list"),
     ("Which ones deal with tabular data?", NONE, "list"),
     ("Any recent diffusion research?", NONE, "list"),
     ("List the papers about quantization", NONE, "list"),
@@ -144,6 +143,8 @@ def test_eval_questions_route_to_their_labelled_kind() -> None:
     ("zero bubble pipline paralelism paper", False),  # one paper
     ("LiT FID on ImageNet?", False),  # a number asked for
     ("How does Mamba work?", False),
+    ("What about diffusion models for video?", True),  # with no conversation: the topic asked about
+    ("What about the FID of LiT?", False),
     ("What speedup does HyperAttention report compared with FlashAttention?", False),
 ])
 def test_bare_topic_is_a_short_phrase_with_no_question_in_it(question: str, bare: bool) -> None:
