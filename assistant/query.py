@@ -14,7 +14,8 @@ _SINCE = re.compile(rf"\b(?:since|after)\s+{YEAR}\b", re.I)
 _BEFORE = re.compile(rf"\b(?:before|until|up to|prior to)\s+{YEAR}\b", re.I)
 _BETWEEN = re.compile(rf"\b(?:between\s+)?{YEAR}\s*(?:-|–|to|and)\s*{YEAR}\b", re.I)
 _IN_YEAR = re.compile(rf"\b{YEAR}\b")
-_NAME_CUE = re.compile(r"\b(?:by|from|of|author|authored|wrote|written)\b|'s\b", re.I)
+# cues before a bare surname; a possessive after one ("Skalse's papers") is _OWNER's, as find drops "'s"
+_NAME_CUE = re.compile(r"\b(?:by|from|of|author|authored|wrote|written)\b", re.I)
 # A capitalised name in a phrasing that can only mean a person ("papers by Percy Liang", "what has Percy Liang
 # published"): how a question names an author the catalog does not know, so the answer can say so.
 _PERSON = r"[A-Z][\w'’.-]*(?:\s+(?:(?:van|von|der|den|de|la|le|del|da|di|du|dos)\s+)*[A-Z][\w'’.-]*){0,3}"

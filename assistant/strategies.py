@@ -590,15 +590,18 @@ _STOP = set("a an the of on in for to and or by with from about what which who w
             "main recent latest key contribution contributions everything something anything ever".split())
 
 
+_WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
+
+
 def _title_has_all(title: str, words: list[str]) -> bool:
     """Does every word start a word of the title? "the gelu math analysis paper" abbreviates "GELU Activation
     Function in Deep Learning: A Comprehensive Mathematical Analysis ..."."""
-    title_words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", title)]
+    title_words = [w.lower() for w in _WORD_TOKEN.findall(title)]
     return all(any(t.startswith(w.lower()) for t in title_words) for w in words)
 
 
 def _topic_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text) if w.lower() not in _STOP and len(w) > 1]
+    return [w for w in _WORD_TOKEN.findall(text) if w.lower() not in _STOP and len(w) > 1]
 
 
 def _contribution(abstract: str, most: int = 220) -> str:
