@@ -14,7 +14,11 @@ _ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ 
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
                        r"|^\s*(?:please\s+)?survey\b|what does the (?:literature|research) say (?:about|on)|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
-                       r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b)\b", re.I)
+                       r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b"
+                       # "summarize what the corpus says about X", "what do the papers here say about X"
+                       r"|(?:summari[sz]e )?what (?:do |does )?(?:the |these |your )?(?:corpus|literature|papers|collection|library)"
+                       r"(?: here| in the corpus)? (?:says?|has to say|have to say) (?:about|on|regarding)\b"
+                       r"|summari[sz]e (?:the |all )?(?:papers|works|studies) (?:on|about)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b"  # "Mamba or S4 - which is faster?"
                       r"|^\s*how (?:do|does|did) [^?]{2,80}? (?:and|&) [^?]{2,80}? differ\b"  # "How do A and B differ?"

@@ -532,6 +532,9 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
     # the framing is no part of the topic the overview retrieves and scores papers by
     ("Summarize the research on the expressive power of neural networks.", "expressive power of neural networks"),
     ("Summarise the work on state space models", "state space models"),
+    ("Summarize what the corpus says about the theory of generalization.", "theory of generalization"),
+    ("What does the literature say about model merging?", "model merging"),
+    ("Summarize the papers on federated learning", "federated learning"),
 ])
 def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
     assert overview_request(question) == (topic, [])
