@@ -17,6 +17,10 @@ _DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
 _COINED = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # mixed case: HiPPO, MetaFormer, HuBERT
 
 
+def _usable_name(name: str) -> bool:
+    return bool(name) and name not in _GENERIC and (len(name) >= 4 or name.isalnum())
+
+
 class NameIndex:
     """Normalized name -> papers, keeping only names that point at exactly one paper."""
 
@@ -25,9 +29,10 @@ class NameIndex:
         names: dict[str, set[str]] = defaultdict(set)
         from_titles: set[str] = set()
         for pid, paper in papers.items():
-            for name in self._names_of(paper):
+            titled = self._title_names(paper)
+            from_titles |= titled
+            for name in titled | self._defined_acronyms(paper):
                 names[name].add(pid)
-            from_titles |= self._names_of(paper, acronyms=False)
         for word, pid in self._coined_names(papers).items():
             names[normalize_title(word)].add(pid)
             from_titles.add(normalize_title(word))
@@ -36,16 +41,20 @@ class NameIndex:
         self.acronyms = {name for name in self.unique if name not in from_titles}
 
     @staticmethod
-    def _names_of(paper: Paper, acronyms: bool = True) -> set[str]:
+    def _title_names(paper: Paper) -> set[str]:
+        """The whole title, and its part before a colon when short ("LambdaNetworks")."""
         out = {normalize_title(paper.title)}
         if ":" in paper.title:
             head = paper.title.split(":")[0].strip()
             if len(head) <= 40:
                 out.add(normalize_title(head))
-        for acronym in _DEFINED_ACRONYM.findall(paper.abstract[:600]) if acronyms else []:
-            if len(acronym) >= 3:
-                out.add(normalize_title(acronym))
-        return {n for n in out if n and n not in _GENERIC and (len(n) >= 4 or n.isalnum())}
+        return {n for n in out if _usable_name(n)}
+
+    @staticmethod
+    def _defined_acronyms(paper: Paper) -> set[str]:
+        """Acronyms of 3+ characters the abstract's opening defines: "... Parallelism (LASP)"."""
+        found = {normalize_title(a) for a in _DEFINED_ACRONYM.findall(paper.abstract[:600]) if len(a) >= 3}
+        return {n for n in found if _usable_name(n)}
 
     @staticmethod
     def _coined_names(papers: dict[str, Paper]) -> dict[str, str]:
