@@ -124,8 +124,15 @@ class WordRarity:
     def __init__(self, papers: dict[str, Paper]):
         self.papers = papers  # the catalog counted, so a holder can tell when it changed (as NameIndex)
         self.papers_using: Counter[str] = Counter()
+        self._stems_of: dict[str, set[str]] = {}
         for paper in papers.values():
-            self.papers_using.update(set(_paper_stems(paper)))
+            self.papers_using.update(self.stems_of(paper))
+
+    def stems_of(self, paper: Paper) -> set[str]:
+        """The distinct stems of a paper's title and abstract, computed once per paper."""
+        if paper.paper_id not in self._stems_of:
+            self._stems_of[paper.paper_id] = set(_paper_stems(paper))
+        return self._stems_of[paper.paper_id]
 
     def weight(self, stem: str) -> float:
         return math.log((len(self.papers) + 1) / (self.papers_using.get(stem, 0) + 0.5))
@@ -179,8 +186,7 @@ def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[flo
     total = sum(rarity.weight(s) for s in stems)
     if not stems or not hits or total <= 0:
         return 1.0, len(stems)
-    best = max(sum(rarity.weight(s) for s in stems if s in used)
-               for used in (set(_paper_stems(h.paper)) for h in hits))
+    best = max(sum(rarity.weight(s) for s in stems if s in used) for used in (rarity.stems_of(h.paper) for h in hits))
     return best / total, len(stems)
 
 
