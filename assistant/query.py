@@ -72,7 +72,7 @@ class AuthorIndex:
         Spans are 2-3 words (any order, initials allowed, 'Surname, Given' too); a single surname only
         counts right after a cue like 'by' and when all authors it matches share that surname.
         """
-        words = re.findall(r"[\w.'’-]+,?", re.sub(r"['’]s\b", "", question))
+        words = [w for w in re.findall(r"[\w.'’-]+,?", re.sub(r"['’]s\b", "", question)) if re.search(r"\w", w)]
         owners = set(_OWNER.findall(question))  # "Skalse's papers": a bare surname may own papers
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
@@ -103,11 +103,13 @@ _FUNCTION_WORDS = set("a an the this that these those it its all any some each o
 
 
 def _bare_surname_cue(previous: str, word: str) -> bool:
-    """May `word` alone be a surname? After a cue ("by Bengio", "of Bengio"), and in lower case only after "by"
+    """May `word` alone be a surname? After a cue ("by Bengio", "of Bengio"; never in capitals, as "of COSMO"), and in lower case only after "by"
     and when it is no function word: "removing the influence ... from an already trained model" names nobody,
     though "An" is a surname in the catalog."""
     if not _NAME_CUE.search(previous):
         return False
+    if len(word.rstrip(",.")) >= 3 and word.rstrip(",.").isupper():
+        return False  # "tl;dr of COSMO": an acronym, not the surname Cosmo
     if word[:1].isupper():
         return True
     return previous.lower() == "by" and word.lower().rstrip(",.") not in _FUNCTION_WORDS

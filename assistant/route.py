@@ -27,7 +27,8 @@ _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|d
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
 # ("How much faster is Mamba compared to Transformers?", "What speedup does X report compared with Y?").
 _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
-_FACT_OPENING = re.compile(r"^\s*(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
+# a fact question opens with a question word, or asks it after a description ("The method that ...: which baseline ...")
+_FACT_OPENING = re.compile(r"(?:^|[:;]\s*)(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
                       r"|what does the (?:paper|work|study) (?:that|on|about|where|which) .{2,200}? (?:propose|introduce|present)"
                       r"|what is .{2,60}? about|explain (?:the )?paper|(?:main|key) (?:idea|contribution|finding)s? of|^\s*describe (?:the )?paper"
@@ -54,7 +55,7 @@ _LIST = re.compile(r"\b(papers|works|studies|articles)\b|\bany (?:work|research|
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
 _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|write|writes|wrote|written|authored|co-?author\w*|worked on|work on|by|research"
-                         r"|(?:anything|everything|something|stuff) from)\b", re.I)
+                         r"|from)\b", re.I)  # "anything from X", "Chen, Yixin - what is in the corpus from them?"
 
 
 # words that make a short phrase a question about something in particular, not a topic to list papers on
@@ -95,7 +96,8 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "summary"  # "summarize the Mamba paper by X" is one paper; "summarize the papers by X" a list
     if _COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)):
         return "compare"
-    if facts.author and _AUTHOR_CUE.search(question):
+    name_alone = facts.author and not re.search(r"\w", question.replace(facts.author, ""))  # "Yixin Chen?"
+    if facts.author and (_AUTHOR_CUE.search(question) or name_alone):
         return "author"
     if _SUMMARY.search(question):
         return "summary"

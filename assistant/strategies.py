@@ -83,8 +83,11 @@ _CITES_THE_PAPER = re.compile(r"S\s*1\b|\[1\]")  # a one-paper summary's key, be
 def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
+    in_one_abstract = _name_in_one_abstract(run.standalone, hits[:5])
     if named:
         paper = named[0]
+    elif in_one_abstract:  # "tl;dr of COSMO, the zero-shot learning one": a name that one retrieved abstract uses
+        paper = in_one_abstract
     elif not _A_PAPER.search(run.standalone):  # "explain linear attention in simple terms": a topic, no one paper
         yield from answer_fact(chain, run)
         return
@@ -129,6 +132,25 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
                  kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+_NAME_LIKE = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # "COSMO", "ForgetNet", "pLSTM"
+
+
+def _name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:
+    """The top hit, when the question uses a name (capitals inside a word) that its title or abstract uses and no
+    other of `hits` does: the name index knows only titles and early "(ACR)" definitions, and a later "our method
+    (COSMO)" names the paper as well."""
+    if not hits:
+        return None
+    names = {n for n in _NAME_LIKE.findall(question) if len(n) >= 3}
+
+    def uses(hit: Hit, name: str) -> bool:
+        return re.search(rf"\b{re.escape(name)}\b", f"{hit.paper.title} {hit.paper.abstract}") is not None
+
+    if any(uses(hits[0], n) and not any(uses(h, n) for h in hits[1:]) for n in names):
+        return hits[0].paper
+    return None
 
 
 _LABELLED_LINE = re.compile(r"^[ \t*]*(?:Problem|Method|Results?)[ \t*]*:(.*)$", re.I | re.M)
@@ -587,7 +609,8 @@ _STOP = set("a an the of on in for to and or by with from about what which who w
             "has have had paper papers work works here corpus any all me show list find tell give written wrote "
             "published publish authored co author coauthored write writes research worked their his her this that these those there according "
             "corpus collection library index database summarize summarise summary summaries describe explain "
-            "main recent latest key contribution contributions everything something anything ever".split())
+            "main recent latest key contribution contributions everything something anything ever them him he she "
+            "they it its".split())
 
 
 _WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")

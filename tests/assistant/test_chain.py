@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import _title_has_all, compared_papers, list_evidence, overview_request
+from assistant.strategies import _name_in_one_abstract, _title_has_all, compared_papers, list_evidence, overview_request
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -906,3 +906,18 @@ def test_planted_instructions_stay_data(tiny: Assistant, planted_stream: list[An
     assert "Ignore previous instructions" in user
     assert user.index("<sources>") < user.index("Ignore previous instructions") < user.index("</sources>")
 
+
+
+def test_a_summary_request_names_the_one_retrieved_paper_whose_abstract_uses_the_name() -> None:
+    zero_shot = Paper(paper_id="z", title="Adaptive Confidence Smoothing for Generalized Zero-Shot Learning",
+                      abstract="We test our approach, adaptive confidence smoothing (COSMO), on four GZSL benchmarks.")
+    dag = Paper(paper_id="d", title="Constraint-free Structure Learning",
+                abstract="We introduce COSMO, a constraint-free continuous optimization scheme for acyclic graphs.")
+    other = Paper(paper_id="o", title="Gen-Z: Generative Zero-Shot Text Classification", abstract="Zero-shot labels.")
+    asked = "tl;dr of COSMO, the zero-shot learning one"
+    assert _name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=other, score=0.5)]) == zero_shot
+    # two retrieved papers use the name: it does not single one out
+    assert _name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=dag, score=0.9)]) is None
+    # the top hit does not use it
+    assert _name_in_one_abstract(asked, [Hit(paper=other, score=1.0), Hit(paper=zero_shot, score=0.5)]) is None
+    assert _name_in_one_abstract("tl;dr of the zero-shot one", [Hit(paper=zero_shot, score=1.0)]) is None

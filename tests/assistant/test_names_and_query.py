@@ -101,6 +101,7 @@ def index() -> AuthorIndex:
     ("papers by Quoc Le", "Quoc Le"),
     ("papers by Q. Le on activations", "Q. Le"),
     ("What did Le, Quoc write?", "Le, Quoc"),
+    ("Le, Quoc - what is in the corpus from them?", "Le, Quoc"),  # a dash is no part of the name
     ("Schoelkopf's papers by Bernhard Schoelkopf", "Bernhard Schoelkopf"),
     ("papers by Schölkopf", "Schölkopf"),
     ("papers by schoelkopf", "schoelkopf"),
@@ -108,6 +109,7 @@ def index() -> AuthorIndex:
     ("What are Charton's papers?", "Charton"),  # or owns papers
     ("Is Charton's method better?", None),
     ("work of Charton", "Charton"),
+    ("tl;dr of CHARTON, the one on symbolic math", None),  # capitals after a cue are an acronym, not a surname
     ("transformers by Dao and Gu", "Dao"),
     ("papers by Lee", "Lee"),  # every author it matches has the surname Lee
     ("papers by Jason", None),  # a bare given name is not a surname

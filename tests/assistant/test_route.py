@@ -24,6 +24,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("What speedup does HyperAttention report compared with FlashAttention?", NONE, "fact"),
     ("How much does the simplified linear diffusion transformer cut training steps compared to DiT?", NONE, "fact"),
     ("Does LinFusion need retraining when compared to Stable Diffusion?", NONE, "fact"),
+    ("The sparse attention method built on linear attention: which baseline did it beat, and how much memory did it "
+     "need compared with it?", NONE, "fact"),
     ("What does Tri Dao say about selective state spaces?", DAO, "fact"),
     # list
     ("Which papers use linear attention?", NONE, "list"),
@@ -73,6 +75,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("anything from tri dao in the corpus?", DAO, "author"),
     ("Did Tri Dao write anything about state space models?", DAO, "author"),
     ("What is Tri Dao's research about?", DAO, "author"),
+    ("Dao, Tri - what is in the corpus from them?", DAO, "author"),
+    ("What do you have from Tri Dao", DAO, "author"),
+    ("Tri Dao?", DAO, "author"),  # the name alone
     ("Papers by Tri Dao", NONE, "list"),  # without a catalog name it is a plain list question
     # summary
     ("Summarize LambdaNetworks", NONE, "summary"),
