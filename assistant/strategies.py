@@ -481,7 +481,7 @@ ASPECTS: list[tuple[str, list[str], bool]] = [
                   r"\bwe (design|build|construct|derive|formulate|integrate|extend|study|explore|identify|show|use)\b",
                   r"\b(in this (paper|work)|we)\b"], False),
     ("Data", [r"\b(datasets?|benchmarks?|imagenet|coco|glue|corpus|corpora|experiments? on)\b"], False),
-    ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
+    ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|surpass\w*|superior|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
 ]
 _ELABORATION = re.compile(r"(?:specifically|concretely|in particular|to this end|to do so|the key idea|our key|it (?:achieves|does) (?:this|so) by|this is (?:achieved|done) by)\b", re.I)
 _CONTRIBUTION_CUES = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:2]  # "we propose", "we design"
@@ -586,6 +586,11 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" for i, p in enumerate(papers)) + " |"
     rows = [header, "|---" * (len(papers) + 1) + "|"]
     picked = [aspect_sentences(p.abstract) for p in papers]
+    ask = compare_ask(run.standalone)
+    if ask:  # the question's own point first: each paper's sentence closest to it
+        cells = [f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract"
+                 for i, sentence in enumerate(_closest_sentences(chain, ask, papers, picked))]
+        rows.append(f"| {ask[0].upper() + ask[1:]}? | " + " | ".join(cells) + " |")
     for aspect, _, _ in ASPECTS:
         cells = []
         for i in range(len(papers)):
@@ -602,6 +607,33 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     yield resolved.text
     yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
                  kind="compare", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+# "A vs B: how does each inject prior knowledge?" -> "how does each inject prior knowledge"
+_COMPARE_ASK = re.compile(r"(?::|\s[-–—]|;)\s*((?:how|what|which|why|where|when|does|do|did|is|are)\b[^:;?]{8,}?)\s*\??\s*$", re.I)
+
+
+def compare_ask(question: str) -> str | None:
+    """What a comparison asks beyond "compare A and B", when it says so after a colon or dash."""
+    match = _COMPARE_ASK.search(question)
+    return match.group(1).strip() if match else None
+
+
+def _closest_sentences(chain: "Chain", ask: str, papers: list[Paper],
+                       picked: list[dict[str, str | None]]) -> list[str | None]:
+    """Per paper, its abstract sentence closest to `ask` (MiniLM), preferring one no other cell shows."""
+    out: list[str | None] = []
+    for paper, cells in zip(papers, picked):
+        sentences = split_sentences(paper.abstract)
+        if not sentences:
+            out.append(None)
+            continue
+        vectors = chain.retriever.embedder.embed([ask] + sentences)
+        scores = vectors[1:] @ vectors[0]
+        shown = set(cells.values())
+        ranked = sorted(range(len(sentences)), key=lambda j: (sentences[j] in shown, -scores[j]))
+        out.append(sentences[ranked[0]])
+    return out
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -38,3 +38,10 @@ def test_approach_keeps_the_sentence_that_says_how_the_method_works() -> None:
                 "LASP scales sequence length up to 4096K tokens, 8 times longer than existing methods.")
     approach = aspect_sentences(abstract)["Approach"]
     assert approach.startswith("In this paper, we introduce LASP") and "point-to-point communication" in approach
+
+
+def test_a_result_without_numbers_is_still_a_result() -> None:
+    abstract = ("Tabular classifiers need priors in few-shot settings. "
+                "We introduce two strategies that use LLMs to generate priors. "
+                "Validation against baseline models reveals the superior performance of our approach.")
+    assert aspect_sentences(abstract)["Headline results"].startswith("Validation against baseline models reveals the superior")

@@ -30,7 +30,8 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import _name_in_one_abstract, _title_has_all, compared_papers, list_evidence, overview_request
+from assistant.strategies import (_name_in_one_abstract, _title_has_all, compare_ask, compared_papers, list_evidence,
+                                  overview_request)
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -569,6 +570,26 @@ def test_comparison_resolves_a_paper_named_only_by_description(chain: Chain, stu
     _, answer = run(chain, question)
     assert answer.kind == "compare" and {c.title for c in answer.citations} == {
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces", "Looped Transformers as Programmable Computers"}
+
+
+def test_comparison_answers_its_own_question_in_the_first_row(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Mamba selects what to keep [S1]; looped transformers run programs [S2]."
+    _, answer = run(chain, "Mamba vs Looped Transformers as Programmable Computers: how does each one handle long sequences?")
+    first_row = answer.answer.splitlines()[2]
+    assert first_row.startswith("| How does each one handle long sequences? |")
+    cells = first_row.strip("|").split("|")[1:]
+    assert [cell.strip()[-3:] for cell in cells] == ["[1]", "[2]"]
+    assert "| Problem |" in answer.answer  # the usual rows follow
+
+
+@pytest.mark.parametrize("question, ask", [
+    ("A vs B: how does each inject prior knowledge?", "how does each inject prior knowledge"),
+    ("the scattering theory paper vs the sparse-regularization one - what does each one explain?", "what does each one explain"),
+    ("Compare Mamba and S4", None),
+    ("Compare LASP-2 vs LASP", None),
+])
+def test_compare_ask_is_what_follows_a_colon_or_dash(question: str, ask: str | None) -> None:
+    assert compare_ask(question) == ask
 
 
 def test_comparison_says_which_paper_the_corpus_lacks(chain: Chain, stub: ReplayEndpoint) -> None:
