@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,8 +31,11 @@ def index_dir(home: Path, store_name: str) -> Path:
     return Path(home) / "bm25" / store_name
 
 
+TOKENIZER_VERSION = "2"  # part of the fingerprint: an index built with other tokens is rebuilt
+
+
 def papers_fingerprint(hashes: dict[str, str]) -> str:
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(f"tokenizer {TOKENIZER_VERSION};".encode())
     for paper_id in sorted(hashes):
         digest.update(f"{paper_id}:{hashes[paper_id]};".encode())
     return digest.hexdigest()
@@ -42,8 +46,18 @@ def _document(paper: Paper) -> str:
     return f"{paper.title}\n{paper.title}\n{paper.abstract}\n{' '.join(paper.authors)}"
 
 
+_COMPOUND = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+
+
+def with_compounds_joined(text: str) -> str:
+    """`text` with each hyphenated word also written as one ("bi-level" -> "bi-level bilevel"), so the two ways
+    papers and users spell a compound ("bilevel", "multitask", "lookup") meet."""
+    return _COMPOUND.sub(lambda m: f"{m.group(0)} {m.group(1)}{m.group(2)}", text)
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+    return bm25s.tokenize([with_compounds_joined(t) for t in texts], stopwords="en", stemmer=_stemmer,
+                          return_ids=False, show_progress=False)
 
 
 class LexicalIndex:

@@ -22,6 +22,7 @@ from importlib import resources
 import numpy as np
 
 from assistant.embedder import Embedder
+from assistant.lexical import with_compounds_joined
 from assistant.records import Hit, Paper
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.chain import split_sentences
@@ -58,6 +59,9 @@ def request_topic(question: str) -> str:
                    "", topic, flags=re.I)
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
+    # "How do the papers here do mixed-precision training ...?": the topic is what they do
+    topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+"
+                   r"(?:do|handle|approach|tackle|use|address|deal with|implement|build|perform|achieve)\s+", "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     # framing the pattern above does not know ("I'm looking for work on X", "Point me to papers on X"): what
     # follows the first "papers on", "work that studies", "research exists on"
@@ -104,8 +108,9 @@ def list_pool(retriever: Retriever, topic: str, filters: SearchFilters, k: int) 
 
 
 def _stems(text: str) -> list[str]:
-    """Lower-case words cut to 6 letters, so "quantization" and "quantized" meet."""
-    return [w[:6] for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _WORD_STOP and len(w) > 1]
+    """Lower-case words cut to 6 letters, so "quantization" and "quantized" meet; a hyphenated word also counts
+    written as one ("bi-level" -> "bi", "level", "bileve"), so it meets "bilevel"."""
+    return [w[:6] for w in re.findall(r"[a-z0-9]+", with_compounds_joined(text).lower()) if w not in _WORD_STOP and len(w) > 1]
 
 
 def _paper_stems(paper: Paper) -> list[str]:

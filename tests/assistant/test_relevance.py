@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from assistant.embedder import Embedder
-from assistant.relevance import (FEATURES, feature_table, load_model, probabilities, request_topic, score_candidates,
-                                 topic_alternatives, topic_core)
+from assistant.relevance import (FEATURES, _pairs, _stems, feature_table, load_model, probabilities, request_topic,
+                                 score_candidates, topic_alternatives, topic_core)
 from assistant.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,8 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Any good papers on RLHF?", "RLHF"),
     ("What about diffusion models for video?", "diffusion models for video"),
     ("Which ones deal with tabular data?", "tabular data"),
+    ("How do the papers here do mixed-precision training?", "mixed-precision training"),
+    ("How do these papers handle machine unlearning?", "machine unlearning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
@@ -162,3 +164,10 @@ def test_topic_core_drops_asides(topic: str, core: str) -> None:
 ])
 def test_topic_alternatives_read_each_joined_word_on_its_own(topic: str, readings: list[str]) -> None:
     assert topic_alternatives(topic) == readings
+
+
+def test_a_hyphenated_word_also_counts_written_as_one() -> None:
+    """ "bilevel optimization" (a user) and "bi-level optimization" (a paper) share their words and word pair."""
+    asked, written = _stems("bilevel optimization"), _stems("a bi-level optimization problem")
+    assert set(asked) <= set(written)
+    assert _pairs(asked) <= _pairs(written)

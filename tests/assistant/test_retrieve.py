@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant import lexical
 from assistant.errors import EmptyStoreError
 from assistant.lexical import LexicalIndex, index_dir, papers_fingerprint
-from assistant.records import paper_id_for
+from assistant.records import Paper, paper_id_for
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.settings import Settings
 from assistant.store import ChromaStore
@@ -266,3 +267,19 @@ def test_index_built_with_other_settings_is_named(small_index, embedder) -> None
         Retriever(other, other_store, embedder)
     assert store.name in str(raised.value)
     assert "other chunking/embedding settings" in str(raised.value)
+
+
+def test_a_compound_meets_its_hyphenated_spelling_in_bm25() -> None:
+    papers = [Paper(paper_id="a", title="Federated learning as a bi-level problem", abstract="We solve a bi-level program."),
+              Paper(paper_id="b", title="Multitask learning", abstract="Shared encoders for several tasks."),
+              Paper(paper_id="c", title="Image classification", abstract="Convolutional networks on images.")]
+    index = LexicalIndex.build(papers, papers_fingerprint({p.paper_id: p.content_hash() for p in papers}))
+    assert [pid for pid, _ in index.search("bilevel optimization", 3)][:1] == ["a"]
+    assert [pid for pid, _ in index.search("multi-task", 3)][:1] == ["b"]
+
+
+def test_the_fingerprint_names_the_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index built by another tokenizer ("bi-level" without "bilevel") must not pass as current: it is rebuilt."""
+    current = papers_fingerprint({"a": "h"})
+    monkeypatch.setattr(lexical, "TOKENIZER_VERSION", "older")
+    assert papers_fingerprint({"a": "h"}) != current
