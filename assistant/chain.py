@@ -113,13 +113,14 @@ class Chain:
         try:
             run.standalone = self.standalone_question(question, history or [])
             kind = route(run.standalone, self.retriever.read(run.standalone))
+            from assistant import strategies
+
             if kind == "fact":  # two rules that need the catalog: does the question name a paper?
                 name = explained_name(run.standalone)
-                if name and self.named_papers(name):
-                    kind = "summary"  # "explain pLSTM to me": the summary of the paper named
+                if name and (self.named_papers(name) or strategies.name_in_one_abstract(name, self.retriever.search(name, 5))):
+                    kind = "summary"  # "explain pLSTM to me", "explain ForgetNet": the summary of the paper named
                 elif bare_topic(run.standalone) and not self.named_papers(run.standalone):
                     kind = "list"  # a bare topic ("ML for molecules?") asks for its papers
-            from assistant import strategies
 
             yield from strategies.STRATEGIES[kind](self, run)
         except ModelError as exc:

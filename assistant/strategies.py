@@ -83,7 +83,7 @@ _CITES_THE_PAPER = re.compile(r"S\s*1\b|\[1\]")  # a one-paper summary's key, be
 def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
-    in_one_abstract = _name_in_one_abstract(run.standalone, hits[:5])
+    in_one_abstract = name_in_one_abstract(run.standalone, hits[:5])
     if named:
         paper = named[0]
     elif in_one_abstract:  # "tl;dr of COSMO, the zero-shot learning one": a name that one retrieved abstract uses
@@ -137,7 +137,7 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
 _NAME_LIKE = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # "COSMO", "ForgetNet", "pLSTM"
 
 
-def _name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:
+def name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:
     """The top hit, when the question uses a name (capitals inside a word) that its title or abstract uses and no
     other of `hits` does: the name index knows only titles and early "(ACR)" definitions, and a later "our method
     (COSMO)" names the paper as well."""

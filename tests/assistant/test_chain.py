@@ -30,7 +30,7 @@ from assistant.llm_server import LocalServer
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import (_name_in_one_abstract, _title_has_all, compare_ask, compared_papers, list_evidence,
+from assistant.strategies import (name_in_one_abstract, _title_has_all, compare_ask, compared_papers, list_evidence,
                                   overview_request)
 
 RECORDED: dict[str, Any] = json.loads(
@@ -451,6 +451,15 @@ def test_explaining_a_named_paper_summarizes_it(chain: Chain, stub: ReplayEndpoi
     _, answer = run(chain, question)
     assert answer.kind == "summary" and [c.title for c in answer.citations] == [
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
+
+
+def test_explaining_a_name_only_one_abstract_uses_summarizes_that_paper(chain: Chain, stub: ReplayEndpoint) -> None:
+    """ "LambdaResNets" is no title's word and no "(ACR)" definition: the one abstract that uses it names the paper."""
+    assert chain.named_papers("LambdaResNets") == []
+    stub.responder = lambda prompt: "Problem: attention is costly.\nMethod: lambda layers [S1]"
+    _, answer = run(chain, "explain LambdaResNets in a few sentences")
+    assert answer.kind == "summary" and [c.title for c in answer.citations] == [
+        "LambdaNetworks: Modeling Long-Range Interactions Without Attention"]
 
 
 def test_explaining_a_topic_in_simple_terms_is_a_cited_answer_not_one_papers_summary(chain: Chain,
@@ -936,9 +945,9 @@ def test_a_summary_request_names_the_one_retrieved_paper_whose_abstract_uses_the
                 abstract="We introduce COSMO, a constraint-free continuous optimization scheme for acyclic graphs.")
     other = Paper(paper_id="o", title="Gen-Z: Generative Zero-Shot Text Classification", abstract="Zero-shot labels.")
     asked = "tl;dr of COSMO, the zero-shot learning one"
-    assert _name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=other, score=0.5)]) == zero_shot
+    assert name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=other, score=0.5)]) == zero_shot
     # two retrieved papers use the name: it does not single one out
-    assert _name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=dag, score=0.9)]) is None
+    assert name_in_one_abstract(asked, [Hit(paper=zero_shot, score=1.0), Hit(paper=dag, score=0.9)]) is None
     # the top hit does not use it
-    assert _name_in_one_abstract(asked, [Hit(paper=other, score=1.0), Hit(paper=zero_shot, score=0.5)]) is None
-    assert _name_in_one_abstract("tl;dr of the zero-shot one", [Hit(paper=zero_shot, score=1.0)]) is None
+    assert name_in_one_abstract(asked, [Hit(paper=other, score=1.0), Hit(paper=zero_shot, score=0.5)]) is None
+    assert name_in_one_abstract("tl;dr of the zero-shot one", [Hit(paper=zero_shot, score=1.0)]) is None
