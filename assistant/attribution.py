@@ -105,3 +105,33 @@ def rekey(raw: str, sources: list[str], question: str = "") -> str:
                 sentence = _ONE_KEY.sub(f"[{key_for(holders[0])}]", sentence)
         pieces.append(sentence)
     return "".join(pieces)
+
+
+_KEYS_AT_END = re.compile(r"((?:\s*\[S\d{1,3}\])+)(\s*[.!?]?\s*)$")
+
+
+def prune_keys(raw: str, sources: list[str], question: str = "") -> str:
+    """`raw` (keys written [S<n>]) with a sentence's extra keys dropped when it cites several sources and one of
+    them holds its words while another holds next to none: the small model often types the next key too
+    ("... one parameter per unit [S1][S2]"). Words the question gives count for no source."""
+    asked = _terms(question)[1]
+    terms = [_terms(text) for text in sources]
+    pieces = []
+    for sentence in _BOUNDARY.split(raw):
+        if sentence is None:
+            continue
+        keys = [int(k) - 1 for k in dict.fromkeys(_ONE_KEY.findall(sentence)) if 0 < int(k) <= len(sources)]
+        if len(keys) >= 2:
+            numbers, words = _terms(_ONE_KEY.sub(" ", sentence))
+            words -= asked
+            if len(words) + len(numbers) >= 3:
+                share = {k: (len(numbers & terms[k][0]) * 2 + len(words & terms[k][1])) / (len(numbers) * 2 + len(words))
+                         for k in keys}
+                best = max(share.values())
+                kept = [k for k in keys if share[k] >= 0.5 * best or share[k] >= 0.3]
+                if best >= 0.5 and len(kept) < len(keys):
+                    for k in keys:
+                        if k not in kept:
+                            sentence = sentence.replace(f"[S{k + 1}]", "", 1)
+        pieces.append(sentence)
+    return "".join(pieces)

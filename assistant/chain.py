@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from assistant import prompts
-from assistant.attribution import attribute, rekey, unsupported_numbers
-from assistant.citations import StreamingCiter, key_for, resolve
+from assistant.attribution import attribute, prune_keys, rekey, unsupported_numbers
+from assistant.citations import StreamingCiter, canonical_keys, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
 from assistant.named import NameIndex
 from assistant.records import Answer, Hit, Paper, Progress
@@ -221,7 +221,7 @@ class Chain:
             return
         raw = re.sub(rf"\s*{NOT_COVERED}\W*$", "", raw)  # an answer that ends in the marker keeps its answer
         sources = [f"{hit.paper.title} ({(hit.paper.date or '')[:4]})\n{hit.paper.abstract}" for hit in hits]  # year too
-        raw = rekey(raw, sources, run.standalone)
+        raw = prune_keys(rekey(canonical_keys(raw, hits), sources, run.standalone), sources, run.standalone)
         resolved = resolve(raw, hits)
         extractive = False
         if not resolved.citations:  # often a right answer without its key: add keys the sources clearly support

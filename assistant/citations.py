@@ -100,6 +100,31 @@ def resolve(raw: str, context: list[Hit]) -> Resolved:
     return Resolved(text=text, citations=citations, dropped=dropped, cited_hits=[context[i] for i in order])
 
 
+def canonical_keys(raw: str, context: list[Hit]) -> str:
+    """`raw` with every key written [S<n>] ("[Source 1]", "(S2; S3)", "[1]" -> "[S1]", "[S2][S3]"), and keys
+    that open the answer moved to the end of its first sentence: "[Source 1] X is Y. [S2]" means the first
+    sentence cites S1. Names the sources use ("the S4 model") stay text."""
+    names = _names_in(context)
+
+    def canonical(match: re.Match[str]) -> str:
+        square, paren, bare = match.groups()
+        if paren is not None and any(f"S{int(k)}" in names for k in _keys(paren)):
+            return match.group(0)
+        if bare is not None and f"S{int(bare)}" in names:
+            return match.group(0)
+        keys = _keys(square if square is not None else paren if paren is not None else bare)
+        return "".join(f"[S{int(k)}]" for k in dict.fromkeys(keys))  # out of range too: resolve() counts them
+
+    text = _MARKER.sub(canonical, raw)
+    # "X is Y. [S2]": keys after a sentence's full stop are that sentence's
+    text = re.sub(r"([.!?])((?:[ \t]*\[S\d{1,3}\])+)(?=\s|$)", lambda m: f"{m.group(2)}{m.group(1)}", text)
+    opening = re.match(r"\s*((?:\[S\d{1,3}\]\s*)+)(.+?)([.!?])(?=\s|$)", text, re.S)
+    if opening:
+        keys = re.sub(r"\s+", "", opening.group(1))
+        text = f"{opening.group(2)} {keys}{opening.group(3)}" + text[opening.end():]
+    return text
+
+
 class StreamingCiter:
     """Rewrites keys to [n] while text streams: holds back an unfinished bracket until it closes."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.attribution import attribute, best_source
+from assistant.attribution import attribute, best_source, prune_keys
 
 LAMBDA = ("LambdaNetworks: Modeling Long-Range Interactions Without Attention\nLambdaResNets reach excellent "
           "accuracies on ImageNet while being 3.2 - 4.4x faster than the popular EfficientNets on modern machine "
@@ -62,3 +62,19 @@ def test_a_sentence_citing_a_source_without_its_numbers_moves_to_the_one_source_
         "LambdaResNets are 3.2 - 4.4x faster [S1]. Linear ones are 4000x faster [S2]."
     assert rekey("It is 12x faster [S2].", SOURCES) == "It is 12x faster [S2]."  # no source has 12: left to the check
     assert rekey("The 4000x claim [S1].", SOURCES, "Is it 4000x faster?") == "The 4000x claim [S1]."  # asked, not stated
+
+
+def test_an_extra_key_on_a_sentence_one_source_holds_is_dropped() -> None:
+    sources = ["Efficient Parametric Approximations\nThe Linearized Activation Function TRick (LAFTR) needs only one "
+               "parameter per unit of the network.",
+               "Deep Learning using ReLU\nWe use rectified linear units in deep networks as the classification function."]
+    question = "how many parameters per unit does the linearized-activation trick for two relu networks need?"
+    raw = "The linearized-activation trick for two ReLU networks needs only one parameter per unit [S1][S2]."
+    assert prune_keys(raw, sources, question) == "The linearized-activation trick for two ReLU networks needs only one parameter per unit [S1]."
+
+
+def test_keys_of_a_sentence_both_sources_support_are_kept() -> None:
+    sources = ["A\nMamba is a selective state space model with linear-time scaling.",
+               "B\nHiPPO gives state space models long memory through polynomial projections."]
+    raw = "State space models such as Mamba and HiPPO give linear-time scaling and long memory [S1][S2]."
+    assert prune_keys(raw, sources) == raw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.citations import StreamingCiter, key_for, resolve
+from assistant.citations import StreamingCiter, canonical_keys, key_for, resolve
 from assistant.records import Hit, Paper
 
 TITLES = [
@@ -155,3 +155,15 @@ def test_a_name_the_sources_use_stays_text_even_when_in_range() -> None:
     assert resolved.text == "HiPPO explains S4 and (S4) [1]. The fourth paper differs [2]."
     assert [c.paper_id for c in resolved.citations] == ["p3", "p4"]
     assert resolved.dropped == 0
+
+
+@pytest.mark.parametrize("raw, canonical", [
+    ("Mamba scales linearly [Source 1]; agents broadcast (S2; S3).", "Mamba scales linearly [S1]; agents broadcast [S2][S3]."),
+    # keys that open the answer belong to its first sentence, keys after a full stop to the sentence before
+    ("[Source 1] Mamba scales linearly. Agents broadcast. [S2]", "Mamba scales linearly [S1]. Agents broadcast [S2]."),
+    ("Mamba uses 3.5 GB [S1].", "Mamba uses 3.5 GB [S1]."),
+    ("The S4 model decomposes onto polynomials [S3].", "The S4 model decomposes onto polynomials [S3]."),  # a name
+    ("Out of range [S7].", "Out of range [S7]."),  # left for resolve() to drop and count
+])
+def test_canonical_keys(raw: str, canonical: str) -> None:
+    assert canonical_keys(raw, CONTEXT) == canonical
