@@ -107,9 +107,6 @@ def rekey(raw: str, sources: list[str], question: str = "") -> str:
     return "".join(pieces)
 
 
-_KEYS_AT_END = re.compile(r"((?:\s*\[S\d{1,3}\])+)(\s*[.!?]?\s*)$")
-
-
 def prune_keys(raw: str, sources: list[str], question: str = "") -> str:
     """`raw` (keys written [S<n>]) with a sentence's extra keys dropped when it cites several sources and one of
     them holds its words while another holds next to none: the small model often types the next key too
