@@ -136,12 +136,17 @@ class Glossary:
             word = match.group(0).lower()
             if len(word) < 6 or word in self.words or word in known or not known:
                 return match.group(0)
+            if any(word.startswith(p) and (word[len(p):] in self.words or word[len(p):] in known) for p in _PREFIXES):
+                return match.group(0)  # "unlearning" is un- + "learning", not a typo of "unleashing"
             most = 1 if len(word) < 9 else 2
             near = [(edits(word, w), -self.words[w], w) for w in self._by_initial.get(word[0], [])
                     if abs(len(w) - len(word)) <= most]
             best = min((n for n in near if n[0] <= most), default=None)
             return best[2] if best else match.group(0)
         return _WORD.sub(fix, text)
+
+
+_PREFIXES = ("un", "re", "pre", "non", "de", "dis", "co", "sub", "self", "multi", "over", "under", "inter", "anti")
 
 
 def edits(a: str, b: str) -> int:

@@ -54,4 +54,5 @@ def test_respell_puts_a_word_no_paper_uses_in_the_corpus_spelling(retriever: Ret
     assert glossary.respell("linear atention for difusion") == "linear attention for diffusion"
     assert glossary.respell("quantum teleportation") == "quantum teleportation"  # nothing close: left alone
     assert glossary.respell("turning a database") == "turning a database"  # English words, not typos
+    assert glossary.respell("machine unlearning") == "machine unlearning"  # un- + an English word, not a typo
     assert search_topic(retriever, "state space modles") == "state space models"
