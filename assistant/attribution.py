@@ -28,6 +28,12 @@ def _terms(text: str) -> tuple[set[str], set[str]]:
     return set(_NUMBER.findall(lowered)), {w for w in _WORD.findall(lowered) if w not in _COMMON}
 
 
+def _share(numbers: set[str], words: set[str], source: tuple[set[str], set[str]]) -> float:
+    """How much of a sentence's numbers (counted twice) and distinctive words one source's terms hold."""
+    their_numbers, their_words = source
+    return (2 * len(numbers & their_numbers) + len(words & their_words)) / (2 * len(numbers) + len(words))
+
+
 def best_source(sentence: str, sources: list[str], min_share: float = 0.6) -> int | None:
     """Index of the source that supports `sentence`, or None when none does clearly."""
     return _best_of(sentence, [_terms(text) for text in sources], min_share)
@@ -38,13 +44,7 @@ def _best_of(sentence: str, sources: list[tuple[set[str], set[str]]], min_share:
     numbers, words = _terms(sentence)
     if 2 * len(numbers) + len(words) < 2:  # "1.2M" alone is enough when only one source has that number
         return None
-    shares = []
-    for their_numbers, their_words in sources:
-        if not numbers <= their_numbers:
-            shares.append(0.0)
-            continue
-        found = len(numbers) * 2 + len(words & their_words)
-        shares.append(found / (len(numbers) * 2 + len(words)))
+    shares = [_share(numbers, words, source) if numbers <= source[0] else 0.0 for source in sources]
     best = max(range(len(sources)), key=lambda i: shares[i], default=None)
     if best is None or shares[best] < min_share:
         return None
@@ -122,8 +122,7 @@ def prune_keys(raw: str, sources: list[str], question: str = "") -> str:
             numbers, words = _terms(_ONE_KEY.sub(" ", sentence))
             words -= asked
             if len(words) + len(numbers) >= 3:
-                share = {k: (len(numbers & terms[k][0]) * 2 + len(words & terms[k][1])) / (len(numbers) * 2 + len(words))
-                         for k in keys}
+                share = {k: _share(numbers, words, terms[k]) for k in keys}
                 best = max(share.values())
                 kept = [k for k in keys if share[k] >= 0.5 * best or share[k] >= 0.3]
                 if best >= 0.5 and len(kept) < len(keys):

@@ -37,6 +37,18 @@ def _names_in(context: list[Hit]) -> set[str]:
             for text in (hit.paper.title, hit.paper.abstract, hit.passage or "") for name in _NAME.findall(text)}
 
 
+def _marker_keys(match: re.Match[str], names: set[str]) -> list[str] | None:
+    """The key numbers of one _MARKER match, or None when it is text: "(S4)" or a bare "S4" that the sources
+    use as a model's name."""
+    square, paren, bare = match.groups()
+    if square is not None:
+        return _keys(square)
+    if paren is not None:
+        keys = _keys(paren)
+        return None if any(f"S{int(k)}" in names for k in keys) else keys
+    return None if f"S{int(bare)}" in names else [bare]
+
+
 def has_marker(text: str) -> bool:
     """The text carries a citation key in any form resolve() accepts."""
     return bool(_MARKER.search(text))
@@ -81,14 +93,8 @@ def resolve(raw: str, context: list[Hit]) -> Resolved:
     names = _names_in(context)
 
     def replace(match: re.Match[str]) -> str:
-        square, paren, bare = match.groups()
-        if square is not None:
-            return number(_keys(square))
-        if paren is not None:  # "(S4)" copied from a source that names the S4 model is text
-            keys = _keys(paren)
-            return match.group(0) if any(f"S{int(k)}" in names for k in keys) else number(keys)
-        # a bare "S4" that the sources use as a name is text, not a key
-        return match.group(0) if f"S{int(bare)}" in names else number([bare])
+        keys = _marker_keys(match, names)
+        return match.group(0) if keys is None else number(keys)
 
     text = _REPEAT.sub(r"\1", _MARKER.sub(replace, raw))
     text = re.sub(r"[ \t]+([.,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
@@ -107,12 +113,9 @@ def canonical_keys(raw: str, context: list[Hit]) -> str:
     names = _names_in(context)
 
     def canonical(match: re.Match[str]) -> str:
-        square, paren, bare = match.groups()
-        if paren is not None and any(f"S{int(k)}" in names for k in _keys(paren)):
+        keys = _marker_keys(match, names)
+        if keys is None:
             return match.group(0)
-        if bare is not None and f"S{int(bare)}" in names:
-            return match.group(0)
-        keys = _keys(square if square is not None else paren if paren is not None else bare)
         return "".join(f"[S{int(k)}]" for k in dict.fromkeys(keys))  # out of range too: resolve() counts them
 
     text = _MARKER.sub(canonical, raw)

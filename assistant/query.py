@@ -108,11 +108,12 @@ def _bare_surname_cue(previous: str, word: str) -> bool:
     though "An" is a surname in the catalog."""
     if not _NAME_CUE.search(previous):
         return False
-    if len(word.rstrip(",.")) >= 3 and word.rstrip(",.").isupper():
+    word = word.rstrip(",.")
+    if len(word) >= 3 and word.isupper():
         return False  # "tl;dr of COSMO": an acronym, not the surname Cosmo
     if word[:1].isupper():
         return True
-    return previous.lower() == "by" and word.lower().rstrip(",.") not in _FUNCTION_WORDS
+    return previous.lower() == "by" and word.lower() not in _FUNCTION_WORDS
 
 
 def _plausible_years(match: re.Match[str]) -> bool:

@@ -83,10 +83,9 @@ _CITES_THE_PAPER = re.compile(r"S\s*1\b|\[1\]")  # a one-paper summary's key, be
 def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     named = chain.named_papers(run.standalone)
     hits = chain.retrieve(run)
-    in_one_abstract = name_in_one_abstract(run.standalone, hits[:5])
     if named:
         paper = named[0]
-    elif in_one_abstract:  # "tl;dr of COSMO, the zero-shot learning one": a name that one retrieved abstract uses
+    elif in_one_abstract := name_in_one_abstract(run.standalone, hits[:5]):  # "tl;dr of COSMO, the zero-shot one"
         paper = in_one_abstract
     elif not _A_PAPER.search(run.standalone):  # "explain linear attention in simple terms": a topic, no one paper
         yield from answer_fact(chain, run)
@@ -588,15 +587,9 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
     picked = [aspect_sentences(p.abstract) for p in papers]
     ask = compare_ask(run.standalone)
     if ask:  # the question's own point first: each paper's sentence closest to it
-        cells = [f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract"
-                 for i, sentence in enumerate(_closest_sentences(chain, ask, papers, picked))]
-        rows.append(f"| {ask[0].upper() + ask[1:]}? | " + " | ".join(cells) + " |")
+        rows.append(_table_row(f"{ask[0].upper() + ask[1:]}?", _closest_sentences(chain, ask, papers, picked)))
     for aspect, _, _ in ASPECTS:
-        cells = []
-        for i in range(len(papers)):
-            sentence = picked[i][aspect]
-            cells.append(f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract")
-        rows.append(f"| {aspect} | " + " | ".join(cells) + " |")
+        rows.append(_table_row(aspect, [sentences[aspect] for sentences in picked]))
     context = [(Hit(paper=p, score=1.0), truncate(p.abstract, 110)) for p in papers]
     paragraph = chain.llm.complete(chain.messages(prompts.render("difference", sources=chain.format_sources(context))),
                                    max_tokens=160)
@@ -617,6 +610,13 @@ def compare_ask(question: str) -> str | None:
     """What a comparison asks beyond "compare A and B", when it says so after a colon or dash."""
     match = _COMPARE_ASK.search(question)
     return match.group(1).strip() if match else None
+
+
+def _table_row(name: str, sentences: list[str | None]) -> str:
+    """One row of the comparison table: a cell per paper, its sentence cited to that paper (S1, S2, ...)."""
+    cells = [f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract"
+             for i, sentence in enumerate(sentences)]
+    return f"| {name} | " + " | ".join(cells) + " |"
 
 
 def _closest_sentences(chain: "Chain", ask: str, papers: list[Paper],
