@@ -51,6 +51,8 @@ def main() -> int:
         "mixed_holdout3.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "list_holdout3.jsonl": {"list"},
         "mixed_holdout4.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout5.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout6.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
