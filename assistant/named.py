@@ -1,6 +1,6 @@
 """Find the papers a question names: by full title, by the system name before a colon ('LambdaNetworks'),
 by an acronym the abstract defines ('... Parallelism (LASP)'), by a coined word of the title that no other
-paper uses ('How to Train Your HiPPO'), or by a quoted near-exact title."""
+paper uses ('How to Train Your HiPPO'), or by a quoted near-exact title or the start of one."""
 
 from __future__ import annotations
 
@@ -90,9 +90,11 @@ class NameIndex:
                 spans.append((position, position + len(name) + 1, pid))
         for quoted in re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question):
             wanted = normalize_title(quoted)
-            best = max(self.papers.values(), key=lambda p: difflib.SequenceMatcher(None, wanted, normalize_title(p.title)).ratio(),
-                       default=None)
-            if best and difflib.SequenceMatcher(None, wanted, normalize_title(best.title)).ratio() > 0.85:
+            best = self.title_starting(quoted) or max(  # a quoted title's start, or a near-exact whole title
+                self.papers.values(), key=lambda p: difflib.SequenceMatcher(None, wanted, normalize_title(p.title)).ratio(),
+                default=None)
+            if best and (normalize_title(best.title).startswith(wanted)
+                         or difflib.SequenceMatcher(None, wanted, normalize_title(best.title)).ratio() > 0.85):
                 position = q_norm.find(wanted[:20])
                 spans.append((max(position, 0), max(position, 0) + len(wanted), best.paper_id))
         spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))

@@ -198,3 +198,12 @@ def test_a_coined_title_word_other_papers_use_names_nothing() -> None:
     papers = _papers(("Better ImageNet Training Recipes", "We train on ImageNet faster."),
                      ("Vision Transformers Need Registers", "Results on ImageNet and COCO."))
     assert NameIndex(papers).find("What is the best accuracy on ImageNet?") == []
+
+
+def test_a_quoted_start_of_a_title_names_its_paper() -> None:
+    """ "What is 'Linear attention is (maybe) all you need' about?" quotes the start of a longer title."""
+    papers = _papers(("Linear attention is (maybe) all you need (to understand transformer optimization)", "We study."),
+                     ("Linear Attention via Orthogonal Memory", "We propose LAVO."))
+    index = NameIndex(papers)
+    assert [p.paper_id for p in index.find("What is 'Linear attention is (maybe) all you need' about?")] == ["p0"]
+    assert index.find("What is 'Linear attention for images' about?") == []
