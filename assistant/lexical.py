@@ -31,7 +31,7 @@ def index_dir(home: Path, store_name: str) -> Path:
     return Path(home) / "bm25" / store_name
 
 
-TOKENIZER_VERSION = "2"  # part of the fingerprint: an index built with other tokens is rebuilt
+TOKENIZER_VERSION = "3"  # part of the fingerprint: an index built with other tokens is rebuilt
 
 
 def papers_fingerprint(hashes: dict[str, str]) -> str:
@@ -47,16 +47,21 @@ def _document(paper: Paper) -> str:
 
 
 _COMPOUND = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\b")
+# a name made of a word and a known acronym: "StyleGAN", "SliceGPT", "AnomalyCLIP" (a prefix of 3+ lower-case
+# letters, so "HiPPO" does not read as PPO)
+_NAMED_ACRONYM = re.compile(r"\b(?:[A-Z][a-z]{2,})+([A-Z]{3,})s?\b")
 
 
-def with_compounds_joined(text: str) -> str:
-    """`text` with each hyphenated word also written as one ("bi-level" -> "bi-level bilevel"), so the two ways
-    papers and users spell a compound ("bilevel", "multitask", "lookup") meet."""
-    return _COMPOUND.sub(lambda m: f"{m.group(0)} {m.group(1)}{m.group(2)}", text)
+def with_word_variants(text: str) -> str:
+    """`text` with each hyphenated word also written as one ("bi-level" -> "bi-level bilevel"), and each name
+    built on an acronym also followed by the acronym ("StyleGAN" -> "StyleGAN GAN"), so the ways papers and
+    users write a word ("bilevel", "multitask", "lookup"; "GAN papers?" for StyleGAN and CycleGAN) meet."""
+    text = _COMPOUND.sub(lambda m: f"{m.group(0)} {m.group(1)}{m.group(2)}", text)
+    return _NAMED_ACRONYM.sub(lambda m: f"{m.group(0)} {m.group(1)}", text)
 
 
 def _tokenize(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize([with_compounds_joined(t) for t in texts], stopwords="en", stemmer=_stemmer,
+    return bm25s.tokenize([with_word_variants(t) for t in texts], stopwords="en", stemmer=_stemmer,
                           return_ids=False, show_progress=False)
 
 

@@ -22,7 +22,7 @@ from importlib import resources
 import numpy as np
 
 from assistant.embedder import Embedder
-from assistant.lexical import with_compounds_joined
+from assistant.lexical import with_word_variants
 from assistant.records import Hit, Paper
 from assistant.retrieve import Retriever, SearchFilters
 from assistant.chain import split_sentences
@@ -58,7 +58,8 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
-    topic = re.sub(r"^what(?:'s| is) (?:there|out there|available|in the corpus) (?:on|about|regarding)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^what(?:'s| is| do you have| do we have| have you got)\s+(?:(?:there|out there|available|here|in here|"
+                   r"in the (?:corpus|collection|library))\s+)?(?:on|about|regarding)\s+", "", topic, flags=re.I)
     # "How do the papers here do mixed-precision training ...?": the topic is what they do
     topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+"
                    r"(?:do|handle|approach|tackle|use|address|deal with|implement|build|perform|achieve)\s+", "", topic, flags=re.I)
@@ -109,8 +110,9 @@ def list_pool(retriever: Retriever, topic: str, filters: SearchFilters, k: int) 
 
 def _stems(text: str) -> list[str]:
     """Lower-case words cut to 6 letters, so "quantization" and "quantized" meet; a hyphenated word also counts
-    written as one ("bi-level" -> "bi", "level", "bileve"), so it meets "bilevel"."""
-    return [w[:6] for w in re.findall(r"[a-z0-9]+", with_compounds_joined(text).lower()) if w not in _WORD_STOP and len(w) > 1]
+    written as one ("bi-level" -> "bi", "level", "bileve"), so it meets "bilevel", and a name built on an acronym
+    also counts as the acronym ("StyleGAN" -> "styleg", "gan")."""
+    return [w[:6] for w in re.findall(r"[a-z0-9]+", with_word_variants(text).lower()) if w not in _WORD_STOP and len(w) > 1]
 
 
 def _paper_stems(paper: Paper) -> list[str]:
@@ -166,7 +168,21 @@ def topic_core(topic: str) -> str:
 
 def topic_alternatives(topic: str, most: int = 8) -> list[str]:
     """The readings of a topic that joins words by "or", "and" or "/": "anomaly or OOD detection" ->
-    ["anomaly detection", "OOD detection"]. Each joined word is one choice; the words around it are shared."""
+    ["anomaly detection", "OOD detection"]. Each joined word is one choice; the words around it are shared.
+    Two phrases of a few words joined once are also read whole: "influence functions or data valuation" ->
+    also ["influence functions", "data valuation"]."""
+    return list(dict.fromkeys(_phrase_alternatives(topic) + _word_alternatives(topic, most)))[:most]
+
+
+def _phrase_alternatives(topic: str) -> list[str]:
+    words = topic.split()
+    joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and")]
+    if len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4):
+        return []
+    return [" ".join(words[:joins[0]]), " ".join(words[joins[0] + 1:])]
+
+
+def _word_alternatives(topic: str, most: int) -> list[str]:
     words = topic.split()
     for i, word in enumerate(words):
         if 0 < i < len(words) - 1 and word.lower() in ("or", "and", "/"):
@@ -176,9 +192,18 @@ def topic_alternatives(topic: str, most: int = 8) -> list[str]:
             choices, before, after = word.split("/"), words[:i], words[i + 1:]
         else:
             continue
-        readings = [r for choice in choices for r in topic_alternatives(" ".join(before + [choice] + after), most)]
+        readings = [r for choice in choices for r in _word_alternatives(" ".join(before + [choice] + after), most)]
         return list(dict.fromkeys(readings))[:most]
     return [topic]
+
+
+def reading_pair_share(topic: str, paper: Paper) -> float:
+    """The largest share of one reading's word pairs ("influence functions") that the paper's title and abstract
+    use, over the readings of the topic (asides dropped, alternatives apart)."""
+    used = _pairs(_paper_stems(paper))
+    shares = [len(wanted & used) / len(wanted) for wanted in (_pairs(_stems(r)) for r in topic_alternatives(topic_core(topic)))
+              if wanted]
+    return max(shares, default=0.0)
 
 
 def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:

@@ -18,8 +18,8 @@ from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import (Scored, list_pool, list_request, load_model, score_candidates, search_topic,
-                                 topic_alternatives, topic_core, topic_coverage)
+from assistant.relevance import (Scored, list_pool, list_request, load_model, reading_pair_share, score_candidates,
+                                 search_topic, topic_alternatives, topic_core, topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -244,13 +244,15 @@ def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
     return words > most or coverage >= EVERY_WORD
 
 
-def on_topic(chain: "Chain", scored: list[Scored]) -> list[Scored]:
-    """Candidates with an abstract sentence close to the topic itself, half of its word pairs, or all of its
-    words in the title: the relevance model ranks within a pool, so when retrieval evidence is weak this asks
-    for the topic itself ("transformer papers from 2022?": "The Devil in Linear Transformer", whose sentences
-    score about 0.5 against one word)."""
+def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
+    """Candidates with an abstract sentence close to the topic itself, half of the word pairs of one of its
+    readings, or all of its words in the title: the relevance model ranks within a pool, so when retrieval
+    evidence is weak this asks for the topic itself ("transformer papers from 2022?": "The Devil in Linear
+    Transformer", whose sentences score about 0.5 against one word; "influence functions or data valuation":
+    a paper that uses "influence functions")."""
     bar = chain.settings.answer.list_min_topic_similarity
-    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.title_share >= EVERY_WORD]
+    return [s for s in scored if s.sentence_similarity >= bar or s.title_share >= EVERY_WORD
+            or reading_pair_share(topic, s.hit.paper) >= 0.5]
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
@@ -273,7 +275,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         pool = deeper
         kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
-        kept = on_topic(chain, kept)
+        kept = on_topic(chain, topic, kept)
     if not kept:
         yield chain.refusal(run, reason=refusal)
         return
@@ -295,11 +297,11 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
     topic = _topic_words(facts.topic)
     if topic and papers:  # "LLM papers by X": keep the author's papers that match the topic
         ranked = chain.retriever.search(" ".join(topic), k=len(papers), filters=filters, read_metadata=False)
-        # a lexical match counts when it is near the best one: "diffusion model papers" matches every abstract
-        # that says "model", weakly
+        # a match counts when it is near the best one: "diffusion model papers" matches every abstract that says
+        # "model", weakly; "efficient fine-tuning of LLMs" is 0.54 similar to LLaMA-Adapter, 0.36 to a graph paper
         bar = max(0.5, max((h.bm25_score or 0.0) for h in ranked) / 2)
-        papers = [h.paper for h in ranked if (h.dense_similarity or 0) >= chain.settings.answer.min_relevance
-                  or (h.bm25_score or 0.0) >= bar]
+        near = max(chain.settings.answer.min_relevance, max((h.dense_similarity or 0.0) for h in ranked) - 0.1)
+        papers = [h.paper for h in ranked if (h.dense_similarity or 0) >= near or (h.bm25_score or 0.0) >= bar]
     without = sum(1 for p in chain.retriever.papers.values() if not p.authors)
     note = (f"\n\nNote: {without} papers in the corpus come from sources without author data, so they cannot "
             f"be attributed to anyone." if without else "")
@@ -414,7 +416,7 @@ def _relevant_if_covered(chain: "Chain", topic: str, pool: list[Hit]) -> Generat
     if covered is False:
         return []
     scored = yield from relevant_candidates(chain, topic, f"papers about {topic}", pool)
-    return on_topic(chain, scored) if covered is None else scored
+    return on_topic(chain, topic, scored) if covered is None else scored
 
 
 _OPEN = re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown)|open (?:question|problem|challenge)s?|"

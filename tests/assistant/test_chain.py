@@ -519,6 +519,13 @@ def test_author_papers_on_a_topic_drop_weak_word_matches(chain: Chain, stub: Rep
     assert answer.kind == "author" and [c.title for c in answer.citations] == ["Large Language Models as Optimizers"]
 
 
+def test_author_papers_on_a_topic_keep_the_close_matches_only(chain: Chain, stub: ReplayEndpoint) -> None:
+    """The LLM-as-optimizer paper is 0.38 similar to "neural architecture search", the activation-function search
+    0.51: a loose match is not on the topic when another of the author's papers is close."""
+    _, answer = run(chain, "Quoc Le's papers on neural architecture search")
+    assert answer.kind == "author" and [c.title for c in answer.citations] == ["Searching for Activation Functions"]
+
+
 def test_author_the_corpus_does_not_know_is_refused_with_similar_names(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, "What has Yaniv Cohen published?")
     assert answer.refused and answer.citations == [] and stub.requests == []

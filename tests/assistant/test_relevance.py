@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from assistant.embedder import Embedder
-from assistant.relevance import (FEATURES, _pairs, _stems, feature_table, load_model, probabilities, request_topic,
-                                 score_candidates, topic_alternatives, topic_core)
+from assistant.relevance import (FEATURES, _pairs, _stems, feature_table, load_model, probabilities, reading_pair_share,
+                                 request_topic, score_candidates, topic_alternatives, topic_core)
 from assistant.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Find research related to reinforcement learning from human feedback", "reinforcement learning from human feedback"),
     ("Search for work on model merging", "model merging"),
     ("What's there on vision transformers?", "vision transformers"),
+    ("what's in here on memory in neural networks, like memory modules?", "memory in neural networks, like memory modules"),
+    ("What have you got on model merging?", "model merging"),
     ("Multi-agent reinforcement learning papers?", "Multi-agent reinforcement learning"),
     ("Which papers propose or improve adversarial training?", "adversarial training"),
     ("Which papers build on mixture-of-experts models?", "mixture-of-experts models"),
@@ -156,6 +158,8 @@ def test_topic_core_drops_asides(topic: str, core: str) -> None:
 
 @pytest.mark.parametrize("topic, readings", [
     ("anomaly or OOD detection", ["anomaly detection", "OOD detection"]),
+    ("influence functions or data valuation",
+     ["influence functions", "data valuation", "influence functions valuation", "influence data valuation"]),
     ("generating music and dance", ["generating music", "generating dance"]),
     ("face-swapped / forged images", ["face-swapped images", "forged images"]),
     ("FP16/BF16 training", ["FP16 training", "BF16 training"]),
@@ -171,3 +175,15 @@ def test_a_hyphenated_word_also_counts_written_as_one() -> None:
     asked, written = _stems("bilevel optimization"), _stems("a bi-level optimization problem")
     assert set(asked) <= set(written)
     assert _pairs(asked) <= _pairs(written)
+
+
+def test_a_name_built_on_an_acronym_also_counts_as_the_acronym() -> None:
+    assert "gan" in _stems("latent directions of StyleGAN and CycleGANs")
+    assert "ppo" not in _stems("HiPPO projections")
+
+
+def test_a_reading_of_the_topic_is_enough_for_the_word_pairs() -> None:
+    """ "influence functions or data valuation": a paper on influence functions uses every pair of one reading."""
+    paper = _paper("Studying generalization", "We use influence functions to trace model outputs to training data.")
+    assert reading_pair_share("influence functions or data valuation", paper) == 1.0
+    assert reading_pair_share("data valuation", paper) == 0.0

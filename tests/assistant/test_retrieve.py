@@ -278,6 +278,16 @@ def test_a_compound_meets_its_hyphenated_spelling_in_bm25() -> None:
     assert [pid for pid, _ in index.search("multi-task", 3)][:1] == ["b"]
 
 
+def test_a_name_built_on_an_acronym_is_found_by_the_acronym_in_bm25() -> None:
+    """ "GAN papers?" must find a paper that only writes StyleGAN; "PPO" must not find "HiPPO" (a short prefix)."""
+    papers = [Paper(paper_id="a", title="Face editing", abstract="We edit faces in the latent space of StyleGAN."),
+              Paper(paper_id="b", title="Memory for sequences", abstract="HiPPO projections keep a compressed history."),
+              Paper(paper_id="c", title="Image classification", abstract="Convolutional networks on images.")]
+    index = LexicalIndex.build(papers, papers_fingerprint({p.paper_id: p.content_hash() for p in papers}))
+    assert [pid for pid, _ in index.search("GAN papers", 3)] == ["a"]
+    assert index.search("PPO", 3) == []
+
+
 def test_the_fingerprint_names_the_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
     """An index built by another tokenizer ("bi-level" without "bilevel") must not pass as current: it is rebuilt."""
     current = papers_fingerprint({"a": "h"})
