@@ -14,6 +14,7 @@ from assistant.records import Paper, normalize_title
 _GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
             "large language models", "diffusion models", "graph neural networks", "survey", "position"}
 _DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
+_LATEX_DRESS = re.compile(r"\\[A-Za-z]+\s*|[${}]")  # "${\it GATE}$" -> "GATE"
 _COINED = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # mixed case: HiPPO, MetaFormer, HuBERT
 
 
@@ -52,8 +53,10 @@ class NameIndex:
 
     @staticmethod
     def _defined_acronyms(paper: Paper) -> set[str]:
-        """Acronyms of 3+ characters the abstract's opening defines: "... Parallelism (LASP)"."""
-        found = {normalize_title(a) for a in _DEFINED_ACRONYM.findall(paper.abstract[:600]) if len(a) >= 3}
+        """Acronyms of 3+ characters the abstract's opening defines: "... Parallelism (LASP)", also in LaTeX
+        dress: "... Transfer Encoder (${\\it GATE}$)"."""
+        opening = _LATEX_DRESS.sub("", paper.abstract[:600])
+        found = {normalize_title(a) for a in _DEFINED_ACRONYM.findall(opening) if len(a) >= 3}
         return {n for n in found if _usable_name(n)}
 
     @staticmethod

@@ -166,6 +166,9 @@ def topic_core(topic: str) -> str:
     return re.sub(r"\s+", " ", core).strip(" ,;:-") or topic
 
 
+_LINKS = {"for", "in", "on", "of", "with", "to", "from", "by", "via", "under", "using", "about", "as", "at", "into"}
+
+
 def topic_alternatives(topic: str, most: int = 8) -> list[str]:
     """The readings of a topic that joins words by "or", "and" or "/": "anomaly or OOD detection" ->
     ["anomaly detection", "OOD detection"]. Each joined word is one choice; the words around it are shared.
@@ -175,9 +178,11 @@ def topic_alternatives(topic: str, most: int = 8) -> list[str]:
 
 
 def _phrase_alternatives(topic: str) -> list[str]:
+    """Two plain phrases: "hallucination in LLMs or multimodal models" is hallucination in either, not two topics."""
     words = topic.split()
     joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and")]
-    if len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4):
+    if (len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4)
+            or any(word.lower() in _LINKS for word in words)):
         return []
     return [" ".join(words[:joins[0]]), " ".join(words[joins[0] + 1:])]
 

@@ -207,3 +207,11 @@ def test_a_quoted_start_of_a_title_names_its_paper() -> None:
     index = NameIndex(papers)
     assert [p.paper_id for p in index.find("What is 'Linear attention is (maybe) all you need' about?")] == ["p0"]
     assert index.find("What is 'Linear attention for images' about?") == []
+
+
+def test_an_acronym_the_abstract_defines_in_latex_names_its_paper() -> None:
+    papers = _papers(("Geometrically Aligned Transfer Encoder for Inductive Transfer", "We propose the Geometrically "
+                      "Aligned Transfer Encoder (${\\it GATE}$), which aligns latent spaces."),
+                     ("Enhancing Transfer Learning with Nonparametric Posterior Sampling", "We introduce nonparametric "
+                      "transfer learning (NPTL), a posterior sampling method."))
+    assert [p.paper_id for p in NameIndex(papers).find("GATE vs NPTL: how does each approach transfer learning?")] == ["p0", "p1"]
