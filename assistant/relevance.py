@@ -203,12 +203,15 @@ def _word_alternatives(topic: str, most: int) -> list[str]:
 
 
 def reading_pair_share(topic: str, paper: Paper) -> float:
-    """The largest share of one reading's word pairs ("influence functions") that the paper's title and abstract
-    use, over the readings of the topic (asides dropped, alternatives apart)."""
+    """For a topic with alternatives ("influence functions or data valuation"), the largest share of one reading's
+    word pairs that the paper's title and abstract use; 0 for a topic without alternatives. A hyphenated word's
+    pair with its own joined spelling ("text", "textto") is no pair: every "text-to-image" paper has it."""
+    readings = topic_alternatives(topic_core(topic))
+    if len(readings) < 2:
+        return 0.0
     used = _pairs(_paper_stems(paper))
-    shares = [len(wanted & used) / len(wanted) for wanted in (_pairs(_stems(r)) for r in topic_alternatives(topic_core(topic)))
-              if wanted]
-    return max(shares, default=0.0)
+    wanted_pairs = [{(a, b) for a, b in _pairs(_stems(r)) if not (b.startswith(a) or a.startswith(b))} for r in readings]
+    return max((len(wanted & used) / len(wanted) for wanted in wanted_pairs if wanted), default=0.0)
 
 
 def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:

@@ -187,4 +187,7 @@ def test_a_reading_of_the_topic_is_enough_for_the_word_pairs() -> None:
     """ "influence functions or data valuation": a paper on influence functions uses every pair of one reading."""
     paper = _paper("Studying generalization", "We use influence functions to trace model outputs to training data.")
     assert reading_pair_share("influence functions or data valuation", paper) == 1.0
-    assert reading_pair_share("data valuation", paper) == 0.0
+    assert reading_pair_share("data valuation or data pricing", paper) == 0.0
+    assert reading_pair_share("influence functions", paper) == 0.0  # no alternatives: the whole topic's pairs decide
+    image = _paper("Text-to-image diffusion", "We generate images from text-to-image prompts.")
+    assert reading_pair_share("text-to-SQL or text-to-code", image) == 0.0
