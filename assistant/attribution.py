@@ -89,9 +89,12 @@ _ONE_KEY = re.compile(r"\[S(\d{1,3})\]")
 
 def rekey(raw: str, sources: list[str], question: str = "") -> str:
     """`raw` with each sentence's key moved to the one source that has its numbers, when the source it cites
-    has none of them: the small model sometimes copies a paper's figures and types the next key ([S3])."""
-    asked = set(_NUMBER.findall(question))
-    numbers_of = [_terms(text)[0] for text in sources]
+    has none of them: the small model sometimes copies a paper's figures and types the next key ([S3]). A
+    sentence without numbers moves when its source holds next to none of its words and one other source clearly
+    holds them (words the question gives count for no source)."""
+    asked, asked_words = set(_NUMBER.findall(question)), _terms(question)[1]
+    terms = [_terms(text) for text in sources]
+    numbers_of = [numbers for numbers, _ in terms]
     pieces = []
     for sentence in _BOUNDARY.split(raw):
         if sentence is None:
@@ -103,6 +106,11 @@ def rekey(raw: str, sources: list[str], question: str = "") -> str:
             holders = [i for i, have in enumerate(numbers_of) if stated and stated <= have]
             if 0 <= cited < len(sources) and not stated & numbers_of[cited] and len(holders) == 1:
                 sentence = _ONE_KEY.sub(f"[{key_for(holders[0])}]", sentence)
+            elif 0 <= cited < len(sources) and not stated:
+                words = _terms(_ONE_KEY.sub(" ", sentence))[1] - asked_words
+                best = _best_of(" ".join(words), terms) if len(words) >= 4 else None
+                if best is not None and best != cited and _share(set(), words, terms[cited]) < 0.25:
+                    sentence = _ONE_KEY.sub(f"[{key_for(best)}]", sentence)
         pieces.append(sentence)
     return "".join(pieces)
 

@@ -191,8 +191,10 @@ def _word_alternatives(topic: str, most: int) -> list[str]:
     words = topic.split()
     for i, word in enumerate(words):
         if 0 < i < len(words) - 1 and word.lower() in ("or", "and", "/"):
-            choices = [words[i - 1], words[i + 1]]
-            before, after = words[:i - 1], words[i + 2:]
+            # "reward design or reward shaping in RL": the phrase after the join repeats the head of the one before
+            span = next((k for k in (3, 2) if i >= k and words[i - k].lower() == words[i + 1].lower()), 1)
+            choices = [" ".join(words[i - span:i]), " ".join(words[i + 1:i + 1 + span])]
+            before, after = words[:i - span], words[i + 1 + span:]
         elif "/" in word.strip("/") and all(re.search(r"[a-z]", part, re.I) for part in word.split("/")):
             choices, before, after = word.split("/"), words[:i], words[i + 1:]
         else:

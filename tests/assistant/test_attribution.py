@@ -78,3 +78,16 @@ def test_keys_of_a_sentence_both_sources_support_are_kept() -> None:
                "B\nHiPPO gives state space models long memory through polynomial projections."]
     raw = "State space models such as Mamba and HiPPO give linear-time scaling and long memory [S1][S2]."
     assert prune_keys(raw, sources) == raw
+
+
+def test_a_sentence_citing_a_source_without_its_words_moves_to_the_one_source_with_them() -> None:
+    """m6-28: a sentence copied from the reasoning paper was keyed to the spectral-algorithms paper."""
+    from assistant.attribution import rekey
+
+    sources = ["Learning to Reason with Neural Networks\nGradient descent tends to have an implicit bias towards "
+               "low-degree representations, which gives the Boolean influence for the generalization error.",
+               "Generalization error of spectral algorithms\nWe study kernel ridge regression and gradient flow."]
+    moved = "GD has an implicit bias towards low-degree representations, giving the Boolean influence [S2]."
+    assert rekey(moved, sources, "What characterizes the generalization error?") == moved.replace("[S2]", "[S1]")
+    shared = "Both study the generalization error of gradient descent [S2]."  # words of both: left as cited
+    assert rekey(shared, sources) == shared

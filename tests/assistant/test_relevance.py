@@ -161,6 +161,7 @@ def test_topic_core_drops_asides(topic: str, core: str) -> None:
     ("influence functions or data valuation",
      ["influence functions", "data valuation", "influence functions valuation", "influence data valuation"]),
     ("hallucination in LLMs or multimodal models", ["hallucination in LLMs models", "hallucination in multimodal models"]),
+    ("reward design or reward shaping in RL", ["reward design in RL", "reward shaping in RL"]),
     ("generating music and dance", ["generating music", "generating dance"]),
     ("face-swapped / forged images", ["face-swapped images", "forged images"]),
     ("FP16/BF16 training", ["FP16 training", "BF16 training"]),
