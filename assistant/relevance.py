@@ -237,7 +237,7 @@ class Scored:
     sentence: str  # the abstract sentence closest to the topic: what the list line quotes
     sentence_similarity: float = 0.0  # MiniLM similarity of that sentence to the topic (absolute, not relative)
     pair_share: float = 0.0  # share of the topic's word pairs ("gaussian splatting") found in title or abstract
-    title_share: float = 0.0  # share of the topic's words found in the title
+    word_share: float = 0.0  # share of the topic's words found in title or abstract
 
 
 def _embed(embedder: Embedder, texts: list[str], memo: dict[str, np.ndarray]) -> np.ndarray:
@@ -301,8 +301,8 @@ def score_candidates(topic: str, hits: list[Hit], embedder: Embedder,
         return []
     table, sentences = feature_table(topic, hits, embedder, memo)
     chances = probabilities(table, load_model())
-    column = {name: BASE_FEATURES.index(name) for name in ("topic_sentence", "pairs_abstract", "words_title")}
+    column = {name: BASE_FEATURES.index(name) for name in ("topic_sentence", "pairs_abstract", "words_abstract")}
     scored = [Scored(hit=h, probability=float(p), sentence=s, sentence_similarity=float(row[column["topic_sentence"]]),
-                     pair_share=float(row[column["pairs_abstract"]]), title_share=float(row[column["words_title"]]))
+                     pair_share=float(row[column["pairs_abstract"]]), word_share=float(row[column["words_abstract"]]))
               for h, p, s, row in zip(hits, chances, sentences, table)]
     return sorted(scored, key=lambda s: -s.probability)

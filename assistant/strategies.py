@@ -246,12 +246,12 @@ def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
 
 def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
     """Candidates with an abstract sentence close to the topic itself, half of its word pairs (or of one
-    reading's, when it has alternatives), or all of its words in the title: the relevance model ranks within a
-    pool, so when retrieval evidence is weak this asks for the topic itself ("transformer papers from 2022?": "The
-    Devil in Linear Transformer", whose sentences score about 0.5 against one word; "influence functions or data
-    valuation": a paper that uses "influence functions")."""
+    reading's, when it has alternatives), or all of its words: the relevance model ranks within a pool, so when
+    retrieval evidence is weak this asks for the topic itself ("transformer papers from 2022?": "The Devil in
+    Linear Transformer", whose sentences score about 0.5 against one word; "influence functions or data
+    valuation": a paper that uses "influence functions"; "GAN papers?": one that uses StyleGAN)."""
     bar = chain.settings.answer.list_min_topic_similarity
-    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.title_share >= EVERY_WORD
+    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.word_share >= EVERY_WORD
             or reading_pair_share(topic, s.hit.paper) >= 0.5]
 
 

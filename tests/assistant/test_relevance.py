@@ -192,3 +192,26 @@ def test_a_reading_of_the_topic_is_enough_for_the_word_pairs() -> None:
     assert reading_pair_share("influence functions", paper) == 0.0  # no alternatives: the whole topic's pairs decide
     image = _paper("Text-to-image diffusion", "We generate images from text-to-image prompts.")
     assert reading_pair_share("text-to-SQL or text-to-code", image) == 0.0
+
+
+def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
+    """A kept candidate stays when it uses every topic word ("GAN" via StyleGAN), or half the word pairs of one
+    alternative ("influence functions"); a candidate the model liked for nearby words does not."""
+    from types import SimpleNamespace
+
+    from assistant.records import Hit
+    from assistant.relevance import Scored
+    from assistant.settings import Settings
+    from assistant.strategies import on_topic
+
+    chain = SimpleNamespace(settings=Settings())
+
+    def scored(title: str, abstract: str, word_share: float) -> Scored:
+        return Scored(hit=Hit(paper=_paper(title, abstract), score=1.0), probability=0.6, sentence="",
+                      sentence_similarity=0.3, word_share=word_share)
+
+    face = scored("Face editing", "We edit faces in the latent space of StyleGAN.", 1.0)
+    other = scored("Image registration", "A plug-and-play registration network.", 0.0)
+    assert on_topic(chain, "GAN", [face, other]) == [face]
+    influence = scored("Studying generalization", "We use influence functions to trace outputs to data.", 0.5)
+    assert on_topic(chain, "influence functions or data valuation", [influence, other]) == [influence]
