@@ -477,7 +477,9 @@ class _App:
 
     @staticmethod
     def new_chat() -> tuple[Any, ...]:
-        return [], [], {}, sources_html({}), gr.update(value=None, visible=False), "", \
+        """Clears the chat, its memory and sources. The question box is left alone: a question typed right after
+        clicking must not be wiped by this reply arriving later."""
+        return [], [], {}, sources_html({}), gr.update(value=None, visible=False), \
             gr.update(visible=True), gr.update(visible=False)
 
     # corpus -----------------------------------------------------------------------------------------
@@ -640,7 +642,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                   for trigger in (question.submit, ask.click)]
         stop.click(handlers.stopped, [chatbot], [chatbot, ask, stop], cancels=events, queue=False,
                    api_visibility="private")
-        reset = [chatbot, history, sections, sources, download, question, ask, stop]
+        reset = [chatbot, history, sections, sources, download, ask, stop]
         new_chat.click(handlers.new_chat, None, reset, cancels=events, queue=False, api_visibility="private")
         chatbot.clear(handlers.new_chat, None, reset, cancels=events, queue=False, api_visibility="private")
         app.load(handlers.corpus_view, None, [stats, source], api_visibility="private", show_progress="hidden")
