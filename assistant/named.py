@@ -93,11 +93,10 @@ class NameIndex:
                 spans.append((position, position + len(name) + 1, pid))
         for quoted in re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question):
             wanted = normalize_title(quoted)
-            best = self.title_starting(quoted) or max(  # a quoted title's start, or a near-exact whole title
-                self.papers.values(), key=lambda p: difflib.SequenceMatcher(None, wanted, normalize_title(p.title)).ratio(),
-                default=None)
-            if best and (normalize_title(best.title).startswith(wanted)
-                         or difflib.SequenceMatcher(None, wanted, normalize_title(best.title)).ratio() > 0.85):
+            titled = self.title_starting(quoted)  # the start of one title, four words or more
+            best = titled or max(self.papers.values(), default=None,
+                                 key=lambda p: difflib.SequenceMatcher(None, wanted, normalize_title(p.title)).ratio())
+            if titled or best and difflib.SequenceMatcher(None, wanted, normalize_title(best.title)).ratio() > 0.85:
                 position = q_norm.find(wanted[:20])
                 spans.append((max(position, 0), max(position, 0) + len(wanted), best.paper_id))
         spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))

@@ -178,7 +178,8 @@ def topic_alternatives(topic: str, most: int = 8) -> list[str]:
 
 
 def _phrase_alternatives(topic: str) -> list[str]:
-    """Two plain phrases: "hallucination in LLMs or multimodal models" is hallucination in either, not two topics."""
+    """The two phrases of a topic that joins two plain phrases of 2-4 words once ("influence functions or data
+    valuation"); none when a linking word ties them ("hallucination in LLMs or multimodal models" is one topic)."""
     words = topic.split()
     joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and")]
     if (len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4)

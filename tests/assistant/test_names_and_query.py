@@ -215,3 +215,9 @@ def test_an_acronym_the_abstract_defines_in_latex_names_its_paper() -> None:
                      ("Enhancing Transfer Learning with Nonparametric Posterior Sampling", "We introduce nonparametric "
                       "transfer learning (NPTL), a posterior sampling method."))
     assert [p.paper_id for p in NameIndex(papers).find("GATE vs NPTL: how does each approach transfer learning?")] == ["p0", "p1"]
+
+
+def test_a_short_quoted_start_names_no_paper() -> None:
+    papers = _papers(("Linear Attention via Orthogonal Memory", "We propose LAVO."),
+                     ("Linear Attention Is All You Need for Vision", "A vision backbone."))
+    assert NameIndex(papers).find("What do the 'Linear Attention' papers do?") == []
