@@ -20,7 +20,8 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        r"(?: here| in the corpus)? (?:says?|has to say|have to say) (?:about|on|regarding)\b"
                        r"|summari[sz]e (?:the |all )?(?:papers|works|studies) (?:on|about)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
-                      r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b"  # "Mamba or S4 - which is faster?"
+                      # "Mamba or S4 - which is faster?", not "A or B - which papers use them?"
+                      r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b(?!\s+(?:papers|works|studies|articles|ones)\b)"
                       r"|^\s*how (?:do|does|did) [^?]{2,80}? (?:and|&) [^?]{2,80}? differ\b"  # "How do A and B differ?"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)

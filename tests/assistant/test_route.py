@@ -121,6 +121,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which of the two performs better on ImageNet, LinFusion or LiT?", NONE, "compare"),
     ("Which is faster on long sequences: Mamba or a Transformer of the same size?", NONE, "compare"),
     ("Mamba or S4 - which is faster?", NONE, "compare"),
+    ("Kronecker products or tensor decompositions - which papers use them?", NONE, "list"),
     ("LinFusion or LiT, which one needs less compute?", NONE, "compare"),
     ("Is Mamba faster than attention or not? Which benchmarks show it?", NONE, "fact"),
 ]
