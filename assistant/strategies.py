@@ -16,6 +16,7 @@ from assistant import prompts
 from assistant.attribution import unsupported_numbers
 from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
+from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.relevance import (Scored, list_pool, list_request, load_model, reading_pair_share, score_candidates,
@@ -125,8 +126,13 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
         why = (f"gave numbers the abstract does not ({', '.join(made_up)})" if made_up
                else f"said next to nothing on one line (\"{thin}\")" if thin else "was too short")
         yield f"\n\n(The model's summary {why}; these are the abstract's own sentences.)\n" + raw.replace("[S1]", "[1]")
-    elif not _CITES_THE_PAPER.search(raw):  # the whole summary comes from this one abstract: cite it
-        raw = raw.rstrip() + " [S1]"
+    else:
+        if not _CITES_THE_PAPER.search(raw):  # the whole summary comes from this one abstract: cite it
+            raw = raw.rstrip() + " [S1]"
+        added = summary_additions(raw, paper.abstract)
+        if added:
+            raw += added
+            yield citer.feed(added)
     resolved = resolve(raw, [hit])
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
@@ -163,6 +169,24 @@ def _thin_line(summary: str, fewest_words: int = 6) -> str | None:
         if len(re.findall(r"[A-Za-z0-9]+", text)) < fewest_words:
             return re.sub(r"\s*\[S?1\]", "", match.group(0)).strip()
     return None
+
+
+def summary_additions(summary: str, abstract: str) -> str:
+    """Lines a model's summary lacks, from the abstract: its results sentence when the summary has no Results line,
+    and the long forms of the acronyms the summary uses ("HOT", "PAGCN") as the abstract defines them."""
+    lines = []
+    results = aspect_sentences(abstract)["Headline results"]
+    if results and not re.search(r"^[ \t*]*Results?[ \t*]*:", summary, re.I | re.M) and results not in summary:
+        lines.append(f"Results: {results} [S1]")
+    defined = defined_acronyms([abstract])
+    shown = "\n".join([summary, *lines])
+    used = sorted((match.start(), acronym) for acronym, form in defined.items()
+                  if form not in shown.lower() and (match := re.search(rf"\b{re.escape(acronym)}s?\b", shown)))
+    if used:
+        forms = [(acronym, re.search(re.escape(defined[acronym]), abstract, re.I)) for _, acronym in used]
+        lines.append("Abbreviations: " + "; ".join(f"{acronym} = {written.group(0) if written else defined[acronym]}"
+                                                   for acronym, written in forms) + " [S1]")
+    return "".join(f"\n{line}" for line in lines)
 
 
 def _key_line_end(text: str) -> str:

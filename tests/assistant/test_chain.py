@@ -444,6 +444,34 @@ def test_a_doubtful_summary_gives_the_abstracts_own_sentences(chain: Chain, stub
     assert [c.title for c in answer.citations] == ["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]
 
 
+def test_a_summary_without_results_gets_the_abstracts_results_sentence(chain: Chain, stub: ReplayEndpoint) -> None:
+    """The issue asks for key results with numbers; the model sometimes stops after Method."""
+    stub.responder = lambda prompt: ("Problem: Transformers are slow on long sequences and subquadratic models "
+                                     "cannot reason over content.\n"
+                                     "Method: selective state spaces that choose what to remember [S1]")
+    streamed, answer = run(chain, "Summarize the Mamba paper")
+    results = [line for line in answer.answer.splitlines() if line.startswith("Results:")]
+    assert results == ["Results: Mamba enjoys fast inference (5times higher throughput than Transformers) and linear "
+                       "scaling in sequence length, and its performance improves on real data up to million-length "
+                       "sequences. [1]"]
+    assert answer.answer.startswith("".join(streamed).strip())  # streamed, not a revised answer
+
+
+def test_a_summary_spells_out_the_acronyms_it_uses_as_the_abstract_defines_them(chain: Chain,
+                                                                               stub: ReplayEndpoint) -> None:
+    """A reader of "Method: selective SSMs" may not know the acronym; the abstract defines it."""
+    stub.responder = lambda prompt: ("Problem: Transformers are slow on long sequences.\n"
+                                     "Method: selective SSMs that choose what to remember.\n"
+                                     "Results: 5 times higher throughput than Transformers [S1]")
+    _, answer = run(chain, "Summarize the Mamba paper")
+    assert answer.answer.splitlines()[-1] == "Abbreviations: SSM = state space models [1]"
+    stub.responder = lambda prompt: ("Problem: Transformers are slow on long sequences.\n"
+                                     "Method: selective state space models (SSMs).\n"
+                                     "Results: 5 times higher throughput than Transformers [S1]")
+    _, answer = run(chain, "Summarize the Mamba paper")
+    assert "Abbreviations" not in answer.answer  # the summary says it already
+
+
 @pytest.mark.parametrize("question", ["Explain Mamba in simple terms", "explain Mamba to me in a few sentences",
                                       "What is Mamba?"])
 def test_explaining_a_named_paper_summarizes_it(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
