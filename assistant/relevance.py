@@ -4,8 +4,9 @@ The packaged 1.5B chat model is no judge here: asked "is this paper about X?" pe
 429 of 434 off-topic candidates of our list questions (evals/results/list-judge-diagnosis.json). So relevance is a small
 logistic model over evidence that is cheap and measurable: retrieval scores, MiniLM similarities between
 the request's topic and the title, the abstract and its best sentence, and how many of the topic's words
-and word pairs the paper uses, each also relative to the best candidate of the pool. The weights live in
-`assistant/relevance_model.json`, fit by `evals/fit_relevance.py` (leave-one-question-out figures there).
+and word pairs the paper uses (and of its head: "hallucination" in "hallucination in LLMs"), each also relative to
+the best candidate of the pool. The weights live in
+`assistant/relevance_model.json`, fit by `evals/fit_relevance.py` (leave-one-set-out figures there).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from assistant.retrieve import Retriever, SearchFilters
 from assistant.chain import split_sentences
 
 BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_sentence", "words_title", "words_abstract",
-                 "pairs_title", "pairs_abstract", "density")
+                 "pairs_title", "pairs_abstract", "density", "head_words", "head_pairs")
 FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|"
@@ -205,6 +206,30 @@ def _word_alternatives(topic: str, most: int) -> list[str]:
     return [topic]
 
 
+def topic_head(topic: str) -> str:
+    """What a topic is about before the words that place it: "hallucination in LLMs or multimodal models" ->
+    "hallucination", "reward design or reward shaping in RL" -> "reward design or reward shaping". A paper on
+    LLMs uses the place words; one on the topic uses the head."""
+    words = topic_core(topic).split()
+    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in _LINKS | {"that", "which", "whether"}),
+               len(words))
+    return " ".join(words[:cut])
+
+
+def _head_shares(topic: str, stems: list[str]) -> tuple[float, float]:
+    """(Share of the head's words, share of its word pairs) that `stems` use, for the head reading they match best
+    (a one-word reading's pair share is its word share)."""
+    used, used_pairs = set(stems), _pairs(stems)
+    words, pairs = 0.0, 0.0
+    for reading in topic_alternatives(topic_head(topic)):
+        wanted = _stems(reading)
+        word_share = len(set(wanted) & used) / max(1, len(set(wanted)))
+        wanted_pairs = _pairs(wanted)
+        words = max(words, word_share)
+        pairs = max(pairs, len(wanted_pairs & used_pairs) / len(wanted_pairs) if wanted_pairs else word_share)
+    return words, pairs
+
+
 def reading_pair_share(topic: str, paper: Paper) -> float:
     """For a topic with alternatives ("influence functions or data valuation"), the largest share of one reading's
     word pairs that the paper's title and abstract use; 0 for a topic without alternatives. A hyphenated word's
@@ -274,6 +299,7 @@ def feature_table(topic: str, hits: list[Hit], embedder: Embedder,
             len(wanted_pairs & _pairs(title_stems)) / max(1, len(wanted_pairs)),
             len(wanted_pairs & _pairs(all_stems)) / max(1, len(wanted_pairs)),
             10 * sum(s in wanted for s in all_stems) / max(1, len(all_stems)),
+            *_head_shares(topic, all_stems),
         ])
     table = np.array(rows, dtype=np.float64).reshape(n, len(BASE_FEATURES))
     tops = np.where(table.max(axis=0) > 0, table.max(axis=0), 1.0)

@@ -53,6 +53,7 @@ def main() -> int:
         "mixed_holdout4.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout5.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout6.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout7.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
