@@ -216,13 +216,12 @@ def topic_head(topic: str) -> str:
     return " ".join(words[:cut])
 
 
-def _head_shares(topic: str, stems: list[str]) -> tuple[float, float]:
-    """(Share of the head's words, share of its word pairs) that `stems` use, for the head reading they match best
-    (a one-word reading's pair share is its word share)."""
+def _head_shares(heads: list[list[str]], stems: list[str]) -> tuple[float, float]:
+    """(Share of the head's words, share of its word pairs) that `stems` use, for the head reading (`heads`: the
+    stems of each) they match best; a one-word reading's pair share is its word share."""
     used, used_pairs = set(stems), _pairs(stems)
     words, pairs = 0.0, 0.0
-    for reading in topic_alternatives(topic_head(topic)):
-        wanted = _stems(reading)
+    for wanted in heads:
         word_share = len(set(wanted) & used) / max(1, len(set(wanted)))
         wanted_pairs = _pairs(wanted)
         words = max(words, word_share)
@@ -286,6 +285,7 @@ def feature_table(topic: str, hits: list[Hit], embedder: Embedder,
     titles, abstracts, sentences = to_topic[:n], to_topic[n:2 * n], to_topic[2 * n:]
     topic_stems = _stems(topic)
     wanted, wanted_pairs = set(topic_stems), _pairs(topic_stems)
+    heads = [_stems(reading) for reading in topic_alternatives(topic_head(topic))]
     rows, best, start = [], [], 0
     for i, hit in enumerate(hits):
         own = sentences[start:start + len(per_paper[i])]
@@ -299,7 +299,7 @@ def feature_table(topic: str, hits: list[Hit], embedder: Embedder,
             len(wanted_pairs & _pairs(title_stems)) / max(1, len(wanted_pairs)),
             len(wanted_pairs & _pairs(all_stems)) / max(1, len(wanted_pairs)),
             10 * sum(s in wanted for s in all_stems) / max(1, len(all_stems)),
-            *_head_shares(topic, all_stems),
+            *_head_shares(heads, all_stems),
         ])
     table = np.array(rows, dtype=np.float64).reshape(n, len(BASE_FEATURES))
     tops = np.where(table.max(axis=0) > 0, table.max(axis=0), 1.0)
