@@ -32,7 +32,7 @@ BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_senten
                  "pairs_title", "pairs_abstract", "density", "head_words", "head_pairs")
 FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
 
-_VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|"
+_VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|build|"
           r"improve|improving|build on|building on|extend|extending|evaluate|evaluating|develop|developing|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
@@ -70,12 +70,14 @@ def request_topic(question: str) -> str:
     framed = _PAPERS_ON.search(topic)
     if framed and framed.end() < len(topic):
         topic = topic[framed.end():]
-    topic = re.sub(r"\s+(?:in the corpus|here)$", "", topic, flags=re.I).strip()
+    topic = re.sub(r"\s+(?:in the corpus|in here|here)$", "", topic, flags=re.I).strip()
     topic = re.sub(r"\s+(?:are|is) there$", "", topic, flags=re.I).strip()  # "what clustering papers are there"
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications|stuff)$", "", topic, flags=re.I).strip()
     # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
     topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",
                    topic, flags=re.I)
+    # "matryoshka-style nested models": the papers say "Matryoshka", never "-style"
+    topic = re.sub(r"(?<=\w)-style\b", "", topic, flags=re.I)
     return topic or question
 
 
