@@ -52,6 +52,10 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("List the papers about quantization", NONE, "list"),
     ("What does the corpus have on anomaly detection?", NONE, "list"),
     ("Which studies evaluate on ImageNet?", NONE, "list"),
+    # "studies"/"works" as a verb does not ask for papers
+    ("How much activation memory does gradient checkpointing save in the paper that studies it?", NONE, "fact"),
+    ("In the Mamba paper, what explains how it works on long sequences?", NONE, "fact"),
+    ("Which works use GANs for data augmentation?", NONE, "list"),
     ("Which of the papers in the corpus use reinforcement learning?", NONE, "list"),
     ("What do the papers on Mamba say about speed?", NONE, "list"),
     ("Is there anything on diffusion models for video?", NONE, "list"),
