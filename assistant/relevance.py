@@ -64,6 +64,9 @@ def request_topic(question: str) -> str:
     # "How do the papers here do mixed-precision training ...?": the topic is what they do
     topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+"
                    r"(?:do|handle|approach|tackle|use|address|deal with|implement|build|perform|achieve)\s+", "", topic, flags=re.I)
+    # "How do the papers here compress or evict the KV cache?": the topic is what follows, other verbs and all
+    topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+",
+                   "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
     # framing the pattern above does not know ("I'm looking for work on X", "Point me to papers on X"): what
     # follows the first "papers on", "work that studies", "research exists on"

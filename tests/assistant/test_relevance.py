@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("What about diffusion models for video?", "diffusion models for video"),
     ("Which ones deal with tabular data?", "tabular data"),
     ("How do the papers here do mixed-precision training?", "mixed-precision training"),
+    ("How do the papers here compress or evict the KV cache?", "compress or evict the KV cache"),
     ("How do these papers handle machine unlearning?", "machine unlearning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
