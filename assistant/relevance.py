@@ -33,7 +33,7 @@ BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_senten
 FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|build|"
-          r"improve|improving|build on|building on|extend|extending|evaluate|evaluating|develop|developing|"
+          r"improve|improving|build on|building on|built on|based on|extend|extending|evaluate|evaluating|develop|developing|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
           r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
@@ -68,6 +68,8 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+",
                    "", topic, flags=re.I)
     topic = _FRAME.sub("", topic)
+    # "Computational neuroscience papers - models of brain activity": the genre word joins topic and gloss
+    topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles)(?=\s*(?:[-–—:]\s))", "", topic, count=1, flags=re.I)
     # framing the pattern above does not know ("I'm looking for work on X", "Point me to papers on X"): what
     # follows the first "papers on", "work that studies", "research exists on"
     framed = _PAPERS_ON.search(topic)
@@ -216,8 +218,8 @@ def topic_head(topic: str) -> str:
     "hallucination", "reward design or reward shaping in RL" -> "reward design or reward shaping". A paper on
     LLMs uses the place words; one on the topic uses the head."""
     words = topic_core(topic).split()
-    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in _LINKS | {"that", "which", "whether"}),
-               len(words))
+    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in _LINKS | {"that", "which", "whether"}
+                and words[i - 1].lower() not in {"or", "and"}), len(words))  # "X models or on Y": both are the head
     return " ".join(words[:cut])
 
 

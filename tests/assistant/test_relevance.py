@@ -60,6 +60,8 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Which ones deal with tabular data?", "tabular data"),
     ("How do the papers here do mixed-precision training?", "mixed-precision training"),
     ("How do the papers here compress or evict the KV cache?", "compress or evict the KV cache"),
+    ("Which papers are built on Gaussian-process models?", "Gaussian-process models"),
+    ("Computational neuroscience papers - models of brain activity?", "Computational neuroscience - models of brain activity"),
     ("How do these papers handle machine unlearning?", "machine unlearning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
@@ -184,6 +186,7 @@ def test_topic_alternatives_read_each_joined_word_on_its_own(topic: str, reading
     ("LLM agents that use external tools", "LLM agents"),
     ("in-context learning in transformers", "in-context learning"),
     ("graph neural networks (GNNs)", "graph neural networks"),
+    ("Gaussian-process models or on Bayesian optimization", "Gaussian-process models or on Bayesian optimization"),
 ])
 def test_topic_head_is_what_comes_before_the_words_that_place_it(topic: str, head: str) -> None:
     assert topic_head(topic) == head
