@@ -340,7 +340,7 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run, reason=reason + note)
         return
     run.hits = [Hit(paper=p, score=1.0) for p in papers]
-    lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_contribution(p.abstract)} [S{i + 1}]"
+    lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_contribution(p.abstract, title=p.title)} [S{i + 1}]"
              for i, p in enumerate(papers)]
     who = next((a for a in papers[0].authors if paper_has_author(author, [a])), author)
     raw = f"The corpus has {len(papers)} paper{'s' if len(papers) != 1 else ''} by {who}:\n" + "\n".join(lines) + note
@@ -685,11 +685,20 @@ def _topic_words(text: str) -> list[str]:
     return [w for w in _WORD_TOKEN.findall(text) if w.lower() not in _STOP and len(w) > 1]
 
 
-def _contribution(abstract: str, most: int = 220) -> str:
-    """The sentence where the paper says what it does ("We propose X ..."), else its first sentence: the
-    opening sentence of an abstract is most often background shared by a whole field."""
+_OWN_VOICE = re.compile(r"\b(?:we|our|this (?:paper|work))\b.*\b(?:propos|present|introduc|develop|design|buil[dt]|construct|compil"
+                        r"|collect|curat|releas|call|dub|creat|offer)", re.I)  # "we compiled X", not "we also find X"
+
+
+def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
+    """The sentence where the paper says what it does: the first where it names itself as what it made ("we
+    compiled WildChat, a corpus of 1 million ...", for "WildChat: ..."), else one with a contribution cue ("We
+    propose X ...", "Here we ..."), else its first sentence: the opening sentence of an abstract is most often
+    background shared by a whole field."""
     sentences = split_sentences(abstract) or [abstract]
-    sentence = next((x for cue in _CONTRIBUTION_CUES for x in sentences if re.search(cue, x, re.I)), sentences[0])
+    name = title.split(":")[0].strip() if ":" in title and len(title.split(":")[0].split()) <= 2 else ""
+    named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
+    cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
+    sentence = named[0] if named else next((x for cue in cues for x in sentences if re.search(cue, x, re.I)), sentences[0])
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.strategies import aspect_sentences
+from assistant.strategies import _contribution, aspect_sentences
 
 ABSTRACT = ("Transformers are slow on long sequences. "
             "We identify that a key weakness of such models is their inability to reason, and make several improvements. "
@@ -45,3 +45,15 @@ def test_a_result_without_numbers_is_still_a_result() -> None:
                 "We introduce two strategies that use LLMs to generate priors. "
                 "Validation against baseline models reveals the superior performance of our approach.")
     assert aspect_sentences(abstract)["Headline results"].startswith("Validation against baseline models reveals the superior")
+
+
+def test_an_authors_list_line_is_the_sentence_where_the_paper_names_what_it_made() -> None:
+    """WildChat's abstract opens with background; the line should say what the paper made."""
+    abstract = ("Chatbots such as GPT-4 and ChatGPT are now serving millions of users. "
+                "Despite their widespread use, there remains a lack of public datasets. "
+                "From this, we compiled WildChat, a corpus of 1 million user-ChatGPT conversations. "
+                "We also find WildChat has the most diverse prompts.")
+    assert _contribution(abstract, title="WildChat: 1M ChatGPT Interaction Logs in the Wild").startswith("From this, we compiled")
+    assert _contribution(abstract) == "Chatbots such as GPT-4 and ChatGPT are now serving millions of users."  # no name to look for
+    here = "Spike trains are hard to model. Here we overcome these limitations with a semi-Markov process."
+    assert _contribution(here).startswith("Here we overcome")
