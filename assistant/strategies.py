@@ -502,15 +502,32 @@ _NUMBER_RESULT = r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold|BLEU|FID
 # abstract from its end: results usually close an abstract, and a number beats a bare "improves".
 ASPECTS: list[tuple[str, list[str], bool]] = [
     ("Problem", [r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim|weakness|bottleneck|struggle)"], False),
-    ("Approach", [r"\b(we (propose|present|introduce|develop)|this (paper|work)|our (method|approach))",
+    ("Approach", [r"\b(we (propose|present|introduce|develop|put forth)|puts forth|I (propose|present|introduce|study))\b",
+                  r"\b(this (paper|work|study|contribution)|our (method|approach|paper|study))\b",
                   r"\bwe (design|build|construct|derive|formulate|integrate|extend|study|explore|identify|show|use)\b",
                   r"\b(in this (paper|work)|we)\b"], False),
     ("Data", [r"\b(datasets?|benchmarks?|imagenet|coco|glue|corpus|corpora|experiments? on)\b"], False),
     ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|surpass\w*|superior|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
 ]
 _ELABORATION = re.compile(r"(?:specifically|concretely|in particular|to this end|to do so|the key idea|our key|it (?:achieves|does) (?:this|so) by|this is (?:achieved|done) by)\b", re.I)
-_CONTRIBUTION_CUES = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:2]  # "we propose", "we design"
+_CONTRIBUTION_CUES = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:3]  # "we propose", "this paper", "we design"
 _PICK_ORDER = ("Problem", "Approach", "Headline results", "Data")  # results before data: a benchmark sentence with a number is a result
+
+
+_SECONDARY = re.compile(r"(?:finally|moreover|furthermore|additionally|in addition|also|lastly|besides)\b", re.I)
+
+
+def _first_contribution(sentences: list[str], cues: list[str]) -> str | None:
+    """The first sentence matching the earliest cue, among those that do not add a side contribution ("Finally,
+    we present case studies") before among those that do."""
+    main = [x for x in sentences if not _SECONDARY.match(x)]
+    side = [x for x in sentences if _SECONDARY.match(x)]
+    return next((x for group in (main, side) for cue in cues for x in group if re.search(cue, x, re.I)), None)
+
+
+def _says_what_it_does(sentence: str) -> bool:
+    """ "We propose ...", "This paper ...": not "We identify that a key weakness ...", which states a problem."""
+    return any(re.search(cue, sentence, re.I) for cue in _CONTRIBUTION_CUES[:2])
 
 
 def aspect_sentences(abstract: str) -> dict[str, str | None]:
@@ -519,10 +536,15 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
     used: set[str] = set()
     picked: dict[str, str | None] = {}
     for aspect, cues, from_end in sorted(ASPECTS, key=lambda a: _PICK_ORDER.index(a[0])):
-        order = sentences[::-1] if from_end else sentences
-        choice = next((x for cue in cues for x in order if x not in used and re.search(cue, x, re.I)), None)
-        if aspect == "Problem" and choice is None and sentences:
-            choice = sentences[0]
+        unused = [x for x in sentences if x not in used]
+        if aspect == "Approach":
+            choice = _first_contribution(unused, cues)
+        elif aspect == "Problem":  # not "To address this problem, we propose X": that is the approach
+            choice = next((x for cue in cues for x in unused if re.search(cue, x, re.I) and not _says_what_it_does(x)), None)
+        else:
+            choice = next((x for cue in cues for x in (unused[::-1] if from_end else unused) if re.search(cue, x, re.I)), None)
+        if aspect == "Problem" and choice is None and sentences and not _says_what_it_does(sentences[0]):
+            choice = sentences[0]  # the opening sentence, unless it is already the paper's approach
         if choice:
             used.add(choice)
             after = sentences.index(choice) + 1
@@ -698,7 +720,7 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     name = title.split(":")[0].strip() if ":" in title and len(title.split(":")[0].split()) <= 2 else ""
     named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
     cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
-    sentence = named[0] if named else next((x for cue in cues for x in sentences if re.search(cue, x, re.I)), sentences[0])
+    sentence = named[0] if named else _first_contribution(sentences, cues) or sentences[0]
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 

@@ -57,3 +57,23 @@ def test_an_authors_list_line_is_the_sentence_where_the_paper_names_what_it_made
     assert _contribution(abstract) == "Chatbots such as GPT-4 and ChatGPT are now serving millions of users."  # no name to look for
     here = "Spike trains are hard to model. Here we overcome these limitations with a semi-Markov process."
     assert _contribution(here).startswith("Here we overcome")
+
+
+def test_an_abstract_that_opens_with_its_approach_has_no_made_up_problem() -> None:
+    abstract = ("In this work, we propose a Multi-Window Masked Autoencoder for audio. "
+                "Empirical results on ten downstream audio tasks show that it outperforms standard MAEs.")
+    picked = aspect_sentences(abstract)
+    assert picked["Approach"].startswith("In this work, we propose")
+    assert picked["Problem"] is None
+
+
+def test_the_approach_is_the_main_contribution_not_a_side_one() -> None:
+    abstract = ("Solvers assume exact projections, which is costly. "
+                "In this paper, we circumvent this assumption via a warm-starting technique. "
+                "Furthermore, for simple constraints we introduce an alternative variant.")
+    assert aspect_sentences(abstract)["Approach"].startswith("In this paper, we circumvent")
+    unrolled = ("Their priors have low expressiveness, which limits generalization. "
+                "Aiming at expressive priors, this contribution puts forth a prior model that leverages unrolling.")
+    assert aspect_sentences(unrolled)["Approach"].startswith("Aiming at")
+    problem = "Softmax attention is slow on long sequences. To address this problem, we propose a linear attention."
+    assert aspect_sentences(problem)["Problem"] == "Softmax attention is slow on long sequences."
