@@ -187,9 +187,10 @@ def topic_alternatives(topic: str, most: int = 8) -> list[str]:
 
 def _phrase_alternatives(topic: str) -> list[str]:
     """The two phrases of a topic that joins two plain phrases of 2-4 words once ("influence functions or data
-    valuation"); none when a linking word ties them ("hallucination in LLMs or multimodal models" is one topic)."""
+    valuation", "causal discovery / structure learning"); none when a linking word ties them ("hallucination in
+    LLMs or multimodal models" is one topic)."""
     words = topic.split()
-    joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and")]
+    joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and", "/")]
     if (len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4)
             or any(word.lower() in _LINKS for word in words)):
         return []

@@ -171,6 +171,8 @@ def test_topic_core_drops_asides(topic: str, core: str) -> None:
     ("reward design or reward shaping in RL", ["reward design in RL", "reward shaping in RL"]),
     ("generating music and dance", ["generating music", "generating dance"]),
     ("face-swapped / forged images", ["face-swapped images", "forged images"]),
+    ("causal discovery / structure learning",
+     ["causal discovery", "structure learning", "causal discovery learning", "causal structure learning"]),
     ("FP16/BF16 training", ["FP16 training", "BF16 training"]),
     ("1/2 precision", ["1/2 precision"]),
     ("linear attention", ["linear attention"]),
