@@ -548,8 +548,10 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
         if choice:
             used.add(choice)
             after = sentences.index(choice) + 1
-            if aspect == "Approach" and after < len(sentences) and _ELABORATION.match(sentences[after]):
-                used.add(sentences[after])  # "We introduce X." names the method; "Specifically, ..." says how it works
+            if aspect == "Approach" and after < len(sentences) and sentences[after] not in used and (
+                    _ELABORATION.match(sentences[after]) or re.search(_CONTRIBUTION_CUES[0], sentences[after], re.I)):
+                # "We introduce X." names the method; "Specifically, ..." or "..., we propose ..." says how it works
+                used.add(sentences[after])
                 choice = f"{choice} {sentences[after]}"
         picked[aspect] = choice
     return {aspect: picked[aspect] for aspect, _, _ in ASPECTS}

@@ -77,3 +77,10 @@ def test_the_approach_is_the_main_contribution_not_a_side_one() -> None:
     assert aspect_sentences(unrolled)["Approach"].startswith("Aiming at")
     problem = "Softmax attention is slow on long sequences. To address this problem, we propose a linear attention."
     assert aspect_sentences(problem)["Problem"] == "Softmax attention is slow on long sequences."
+
+
+def test_an_approach_stated_in_two_sentences_keeps_both() -> None:
+    abstract = ("We present a unified representation of the most popular activation functions. "
+                "Adopting Mittag-Leffler functions of fractional calculus, we propose a gated functional form. "
+                "Training many networks, we demonstrate that it is an affordable alternative.")
+    assert "Mittag-Leffler" in aspect_sentences(abstract)["Approach"]
