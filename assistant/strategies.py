@@ -69,7 +69,7 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     if named:  # a paper named in the question goes first, even if retrieval ranked it low
         hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
         run.hits = hits
-    verdict = True if named else chain.covered(hits)
+    verdict = True if named else chain.covered(hits, run.standalone)
     if verdict is False:
         yield chain.refusal(run)
         return

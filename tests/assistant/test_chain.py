@@ -753,6 +753,17 @@ def test_a_topic_of_a_few_words_needs_a_paper_that_uses_them_all(
     assert list_evidence(chain, topic, pool) is evidence
 
 
+def test_a_long_question_needs_more_bm25_to_count_as_covered(chain: Chain, retriever: Retriever) -> None:
+    """BM25 adds up over the words: 8.2 from the common words of a 20-word question is no evidence by itself."""
+    colide = next(p for p in retriever.papers.values() if p.title.startswith("CoLiDE"))
+    pool = [Hit(paper=colide, score=1.0, dense_similarity=0.45, bm25_score=8.2)]
+    long_question = ("How much activation memory does gradient checkpointing (recomputing activations in the backward "
+                     "pass) save in the paper that studies it for training large transformers?")
+    assert chain.covered(pool, "What does CoLiDE estimate?") is True
+    assert chain.covered(pool, long_question) is None  # the model decides
+    assert chain.covered([Hit(paper=colide, score=1.0, dense_similarity=0.45, bm25_score=24.0)], long_question) is True
+
+
 def test_a_bare_topic_is_answered_with_its_papers_and_a_bare_name_is_not(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, "group equivariant neural networks?")
     assert answer.kind == "list" and sorted(c.title for c in answer.citations) == EQUIVARIANT
