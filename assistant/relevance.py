@@ -61,12 +61,11 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is| do you have| do we have| have you got)\s+(?:(?:there|out there|available|here|in here|"
                    r"in the (?:corpus|collection|library))\s+)?(?:on|about|regarding)\s+", "", topic, flags=re.I)
-    # "How do the papers here do mixed-precision training ...?": the topic is what they do
+    # "How do the papers here do mixed-precision training ...?": the topic is what they do; after a verb other than
+    # these generic ones, the verb and what follows ("compress or evict the KV cache")
     topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+"
-                   r"(?:do|handle|approach|tackle|use|address|deal with|implement|build|perform|achieve)\s+", "", topic, flags=re.I)
-    # "How do the papers here compress or evict the KV cache?": the topic is what follows, other verbs and all
-    topic = re.sub(r"^how (?:do|does|did) (?:the |these |those |any )?(?:papers?|works?|studies|authors)(?: here| in the corpus)?\s+",
-                   "", topic, flags=re.I)
+                   r"(?:(?:do|handle|approach|tackle|use|address|deal with|implement|build|perform|achieve)\s+)?", "", topic,
+                   flags=re.I)
     topic = _FRAME.sub("", topic)
     # "Computational neuroscience papers - models of brain activity": the genre word joins topic and gloss
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles)(?=\s*(?:[-–—:]\s))", "", topic, count=1, flags=re.I)

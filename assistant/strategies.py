@@ -540,11 +540,10 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
         if aspect == "Approach":
             choice = _first_contribution(unused, cues)
         elif aspect == "Problem":  # not "To address this problem, we propose X": that is the approach
-            choice = next((x for cue in cues for x in unused if re.search(cue, x, re.I) and not _says_what_it_does(x)), None)
+            opening = sentences[0] if sentences and not _says_what_it_does(sentences[0]) else None
+            choice = next((x for cue in cues for x in unused if re.search(cue, x, re.I) and not _says_what_it_does(x)), opening)
         else:
             choice = next((x for cue in cues for x in (unused[::-1] if from_end else unused) if re.search(cue, x, re.I)), None)
-        if aspect == "Problem" and choice is None and sentences and not _says_what_it_does(sentences[0]):
-            choice = sentences[0]  # the opening sentence, unless it is already the paper's approach
         if choice:
             used.add(choice)
             after = sentences.index(choice) + 1
@@ -719,7 +718,8 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     propose X ...", "Here we ..."), else its first sentence: the opening sentence of an abstract is most often
     background shared by a whole field."""
     sentences = split_sentences(abstract) or [abstract]
-    name = title.split(":")[0].strip() if ":" in title and len(title.split(":")[0].split()) <= 2 else ""
+    before_colon = title.split(":")[0]
+    name = before_colon.strip() if ":" in title and len(before_colon.split()) <= 2 else ""
     named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
     cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
     sentence = named[0] if named else _first_contribution(sentences, cues) or sentences[0]
