@@ -32,7 +32,7 @@ _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
 _FACT_OPENING = re.compile(r"(?:^|[:;]\s*)(?:what|which|who|when|where|why|is|are|does|do|did|can|by how|how)\b", re.I)
 _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:propose|do|introduce|present|show)"
                       r"|what does the (?:paper|work|study) (?:that|on|about|where|which) .{2,200}? (?:propose|introduce|present)"
-                      r"|what is .{2,60}? about|explain (?:the )?paper|(?:main|key) (?:idea|contribution|finding)s? of|^\s*describe (?:the )?paper"
+                      r"|what is .{2,60}? about|what(?:'s| is) .{2,200}? about(?=\s*[?.!]*\s*$)|explain (?:the )?paper|(?:main|key) (?:idea|contribution|finding)s? of|^\s*describe (?:the )?paper"
                       r"|explain what [\w-]+ (?:does|is|proposes|introduces)(?=\s*\??\s*$)"
                       r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"

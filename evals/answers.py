@@ -26,7 +26,9 @@ def score_answer(q: "Question", answer: Any, seconds: float) -> dict[str, Any]:
         row["false_refusal"] = answer.refused
         row["precision"] = precision(cited, q.gold) if q.gold else None
         row["recall"] = len(cited & q.gold) / len(q.gold) if q.gold else None
-        row["key_facts"] = (sum(f.lower() in text for f in q.key_facts) / len(q.key_facts)) if q.key_facts else None
+        missed = [f for f in q.key_facts if f.lower() not in text]
+        row["key_facts"] = (1 - len(missed) / len(q.key_facts)) if q.key_facts else None
+        row["missed_key_facts"] = missed
         row["bad_cites"] = len(cited & q.must_not_cite)
     else:
         row["correct_refusal"] = answer.refused

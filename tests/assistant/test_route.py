@@ -91,6 +91,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("TLDR: Agent Attention", NONE, "summary"),
     ("What does Agent Attention propose?", NONE, "summary"),
     ("What is the Mamba paper about?", NONE, "summary"),
+    # a long title, unquoted: "about" closing the question still asks what the paper is about
+    ("What is Algorithms for Caching and MTS with reduced number of predictions about?", NONE, "summary"),
+    ("What's Sparse Modular Activation for Efficient Sequence Modeling about?", NONE, "summary"),
     ("Explain the paper on HiPPO", NONE, "summary"),
     ("What is the main contribution of LiT?", NONE, "summary"),
     ("Describe the paper 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces'", NONE, "summary"),
