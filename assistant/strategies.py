@@ -663,7 +663,7 @@ def compare_ask(question: str) -> str | None:
 
 def _table_row(name: str, sentences: list[str | None]) -> str:
     """One row of the comparison table: a cell per paper, its sentence cited to that paper (S1, S2, ...)."""
-    cells = [f"{_cell(sentence)} [S{i + 1}]" if sentence else "not stated in the abstract"
+    cells = [f"{_cell(sentence, most=300)} [S{i + 1}]" if sentence else "not stated in the abstract"
              for i, sentence in enumerate(sentences)]
     return f"| {name} | " + " | ".join(cells) + " |"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.strategies import _contribution, aspect_sentences
+from assistant.strategies import _contribution, _table_row, aspect_sentences
 
 ABSTRACT = ("Transformers are slow on long sequences. "
             "We identify that a key weakness of such models is their inability to reason, and make several improvements. "
@@ -84,3 +84,15 @@ def test_an_approach_stated_in_two_sentences_keeps_both() -> None:
                 "Adopting Mittag-Leffler functions of fractional calculus, we propose a gated functional form. "
                 "Training many networks, we demonstrate that it is an affordable alternative.")
     assert "Mittag-Leffler" in aspect_sentences(abstract)["Approach"]
+
+
+def test_a_table_cell_keeps_an_approach_told_in_two_sentences() -> None:
+    """The approach cell is the contribution and the sentence saying how it works; cut at 220 characters, DRL's
+    "Specifically, genetic programming ..." was lost."""
+    abstract = ("Deep reinforcement learning still struggles at learning sparse-reward goal-directed tasks. "
+                "To bridge the best of both worlds, we propose a framework that integrates DRL with classical planning "
+                "by automatically inducing task structures and substructures from a few demonstrations. "
+                "Specifically, genetic programming is used for substructure induction where the program model reflects "
+                "prior domain knowledge of effect rules.")
+    row = _table_row("Approach", [aspect_sentences(abstract)["Approach"], None])
+    assert "genetic programming" in row and row.endswith("| not stated in the abstract |")
