@@ -39,8 +39,9 @@ _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|stud
           r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
 _FRAME = re.compile(
     r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell|search for|look for)\s+(?:me\s+)?)?"
-    r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have)\s+)?"
-    r"(?:(?:anything|everything|something)\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
+    r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have"
+    r"|(?:have\s+)?you(?:'ve)?\s+got(?: any)?|got(?: any)?)\s+)?"
+    r"(?:(?:anything|everything|something|stuff|much)(?:\s+(?:here|in here|in the corpus))?\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
     r"(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)\s+)?(?:(?:that|which)\s+)?"
     r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
     rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)

@@ -63,6 +63,10 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Which papers are built on Gaussian-process models?", "Gaussian-process models"),
     ("Computational neuroscience papers - models of brain activity?", "Computational neuroscience - models of brain activity"),
     ("How do these papers handle machine unlearning?", "machine unlearning"),
+    ("got anything about periodic functions or periodic structure?", "periodic functions or periodic structure"),
+    ("have you got anything on federated learning?", "federated learning"),
+    ("anything here about optimal transport?", "optimal transport"),
+    ("do you have stuff on reinforcement learning?", "reinforcement learning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:

@@ -31,6 +31,11 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which papers use linear attention?", NONE, "list"),
     ("Any work on symbolic regression?", NONE, "list"),
     ("any POMDP work?", NONE, "list"),
+    # casual: "got anything about X", "anything here about X", "do you have stuff on X"
+    ("got anything about periodic functions or periodic structure?", NONE, "list"),
+    ("you got anything on diffusion models?", NONE, "list"),
+    ("anything here about optimal transport?", NONE, "list"),
+    ("do you have stuff on reinforcement learning?", NONE, "list"),
     ("diffusion models for high-resolution image generation - what's in here?", NONE, "list"),
     ("graph transformers: anything in the corpus?", NONE, "list"),
     ("What do you have on model merging?", NONE, "list"),
