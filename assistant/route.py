@@ -14,11 +14,11 @@ _ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ 
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature|state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
                        r"|^\s*(?:please\s+)?survey\b|what does the (?:literature|research) say (?:about|on)|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
-                       r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art) (?:on|about|in)\b"
+                       r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art)(?: here| in the corpus)? (?:on|about|in)\b"
                        # "summarize what the corpus says about X", "what do the papers here say about X"
                        r"|(?:summari[sz]e )?what (?:do |does )?(?:the |these |your )?(?:corpus|literature|papers|collection|library)"
                        r"(?: here| in the corpus)? (?:says?|has to say|have to say) (?:about|on|regarding)\b"
-                       r"|summari[sz]e (?:the |all )?(?:papers|works|studies) (?:on|about)\b)\b", re.I)
+                       r"|summari[sz]e (?:the |all )?(?:papers|works|studies)(?: here| in the corpus)? (?:on|about)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       # "Mamba or S4 - which is faster?", not "A or B - which papers use them?"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b(?!\s+(?:papers|works|studies|articles|ones)\b)"
@@ -37,8 +37,9 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
                       r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
                       r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
-# "studies"/"works" after "that", "which", "it" ... is a verb ("the paper that studies it", "how it works")
-_VERB_NOUN = r"(?<!\bthat )(?<![a-z] which )(?<!\bwho )(?<!\bit )(?<!\bhow )(?<!\bone )"
+# "studies"/"works" after "that", "which", "it" ... is a verb ("the paper that studies it", "how it works"); "case studies",
+# "ablation studies" and "user studies" are parts of one paper
+_VERB_NOUN = r"(?<!\bthat )(?<![a-z] which )(?<!\bwho )(?<!\bit )(?<!\bhow )(?<!\bone )(?<!\bcase )(?<!\bablation )(?<!\buser )"
 _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studies)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*(?:please\s+|(?:can|could) you\s+)?list\b|\bevery (?:paper|work|study)\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"

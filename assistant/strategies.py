@@ -731,7 +731,7 @@ def _cell(sentence: str, most: int = 220) -> str:
     return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
 
 
-_OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the |all )?(?:research|work|literature|state of the art|papers|works|studies)"
+_OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the |all )?(?:research|work|literature|state of the art|papers|works|studies)(?: here| in the corpus)?"
                           r"|(?:corpus|literature|research|papers|collection|library)(?: here| in the corpus)? (?:says?|has to say|have to say))"
                           r"\s+(?:of|on|about|in|regarding)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
 # where the aspects a user enumerates begin: "X: A, B and C", "X (A, B, C)", "X, such as A and B"

@@ -580,6 +580,7 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
     ("Summarize what the corpus says about the theory of generalization.", "theory of generalization"),
     ("What does the literature say about model merging?", "model merging"),
     ("Summarize the papers on federated learning", "federated learning"),
+    ("Summarize the research here on active learning", "active learning"),
 ])
 def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
     assert overview_request(question) == (topic, [])

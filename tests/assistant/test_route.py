@@ -48,6 +48,10 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("How do Matryoshka Diffusion Models and ScaleCrafter differ?", NONE, "compare"),
     ("What is the state of research on LLM agents?", NONE, "overview"),
     ("What does the literature say about model merging?", NONE, "overview"),
+    ("Summarize the research here on humans in the loop: human feedback and human-AI collaboration.", NONE, "overview"),
+    # "case studies" is part of one paper, not a request for papers
+    ("Which set representations does the verification tool use, and what are its two real-world case studies?",
+     NONE, "fact"),
     ("Summarize what the corpus says about benign overfitting and simplicity biases.", NONE, "overview"),
     ("what do the papers here say about quantization?", NONE, "overview"),
     ("Summarize the papers on federated learning", NONE, "overview"),
