@@ -146,6 +146,16 @@ class Glossary:
         return _WORD.sub(fix, text)
 
 
+    def unknown_names(self, text: str) -> list[str]:
+        """The names in `text` that no paper uses: words with a capital inside ("ToMe", "AlphaZero") or acronyms of
+        three letters or more ("MIDI"), a plural "s" aside ("VAEs"). A question about a system the corpus never
+        names is not answered by the papers that share its common words (token merging, "ToMe", retrieved a paper
+        that merges genome tokens)."""
+        names = dict.fromkeys(m.group(0) for m in _NAME.finditer(text))
+        return [n for n in names if n.lower() not in self.words and not (n.endswith("s") and n[:-1].lower() in self.words)]
+
+
+_NAME = re.compile(r"\b(?:[A-Za-z][a-z]*[A-Z][A-Za-z]*|[A-Z]{3,}s?)\b")
 _PREFIXES = ("un", "re", "pre", "non", "de", "dis", "co", "sub", "self", "multi", "over", "under", "inter", "anti")
 
 

@@ -70,6 +70,8 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
         hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
         run.hits = hits
     verdict = True if named else chain.covered(hits, run.standalone)
+    if verdict is True and chain.retriever.glossary.unknown_names(run.standalone):
+        verdict = None  # strong scores on the question's other words; the model may say the named thing is not covered
     if verdict is False:
         yield chain.refusal(run)
         return

@@ -765,6 +765,19 @@ def test_a_long_question_needs_more_bm25_to_count_as_covered(chain: Chain, retri
     assert chain.covered([Hit(paper=colide, score=1.0, dense_similarity=0.45, bm25_score=24.0)], long_question) is True
 
 
+def test_a_question_about_a_system_no_paper_names_may_be_refused(chain: Chain, stub: ReplayEndpoint,
+                                                                  retriever: Retriever) -> None:
+    """Strong scores on "linear attention" say nothing about "ZetaFormer", a name no paper uses: the model's
+    NOT COVERED is a refusal, not a failed answer to be answered extractively from the linear-attention papers."""
+    question = "How much faster than softmax attention is the linear attention of ZetaFormer on long sequences?"
+    assert chain.covered(retriever.search(question, 8), question) is True
+    assert retriever.glossary.unknown_names(question) == ["ZetaFormer"]
+    stub.script = [reply("not_covered")]
+    _, answer = run(chain, question)
+    assert len(stub.requests) == 1
+    assert_refusal(answer)
+
+
 def test_a_bare_topic_is_answered_with_its_papers_and_a_bare_name_is_not(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, "group equivariant neural networks?")
     assert answer.kind == "list" and sorted(c.title for c in answer.citations) == EQUIVARIANT

@@ -56,3 +56,13 @@ def test_respell_puts_a_word_no_paper_uses_in_the_corpus_spelling(retriever: Ret
     assert glossary.respell("turning a database") == "turning a database"  # English words, not typos
     assert glossary.respell("machine unlearning") == "machine unlearning"  # un- + an English word, not a typo
     assert search_topic(retriever, "state space modles") == "state space models"
+
+
+def test_unknown_names_are_the_question_names_no_paper_uses() -> None:
+    glossary = Glossary({p.paper_id: p for p in [
+        paper("1", "Variational autoencoders (VAE) and GCD computations with Mamba layers."),
+        paper("2", "A NeRF for scenes."),
+    ]})
+    question = "Does ToMe beat AlphaZero, Mamba, NeRFs or VAEs at computing GCDs with MIDI input?"
+    assert glossary.unknown_names(question) == ["ToMe", "AlphaZero", "MIDI"]  # plurals of known names are known
+    assert glossary.unknown_names("How do the papers here use Mamba?") == []
