@@ -504,13 +504,17 @@ _NUMBER_RESULT = r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold|BLEU|FID
 # abstract from its end: results usually close an abstract, and a number beats a bare "improves".
 ASPECTS: list[tuple[str, list[str], bool]] = [
     ("Problem", [r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim|weakness|bottleneck|struggle)"], False),
-    ("Approach", [r"\b(we (propose|present|introduce|develop|put forth)|puts forth|I (propose|present|introduce|study))\b",
+    # "We investigate how MLLMs facilitate edit instructions and present MGIE" is as much a contribution
+    ("Approach", [r"\b(we (propose|present|introduce|develop|put forth)|puts forth|I (propose|present|introduce|study))\b"
+                  r"|\bwe\b[^.;]{0,100}?\b(and|then) (propose|present|introduce|develop)\b",
                   r"\b(this (paper|work|study|contribution)|our (method|approach|paper|study))\b",
                   r"\bwe (design|build|construct|derive|formulate|integrate|extend|study|explore|identify|show|use)\b",
                   r"\b(in this (paper|work)|we)\b"], False),
     ("Data", [r"\b(datasets?|benchmarks?|imagenet|coco|glue|corpus|corpora|experiments? on)\b"], False),
-    ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|surpass\w*|superior|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*)\b"], True),
+    ("Headline results", [_NUMBER_RESULT, r"\b(outperform\w*|surpass\w*|superior|state-of-the-art|achiev\w*|faster|speed-?ups?|improv\w*"
+                                          r"|strong(er)? (performance|results)|competitive)\b"], True),
 ]
+_OWN_RESULT = re.compile(r"\b(we|our|this (paper|work|study)|results?|experiments?|proposed)\b", re.I)
 _ELABORATION = re.compile(r"(?:specifically|concretely|in particular|to this end|to do so|the key idea|our key|it (?:achieves|does) (?:this|so) by|this is (?:achieved|done) by)\b", re.I)
 _CONTRIBUTION_CUES = next(cues for aspect, cues, _ in ASPECTS if aspect == "Approach")[:3]  # "we propose", "this paper", "we design"
 _PICK_ORDER = ("Problem", "Approach", "Headline results", "Data")  # results before data: a benchmark sentence with a number is a result
@@ -537,6 +541,7 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
     sentences = split_sentences(abstract)
     used: set[str] = set()
     picked: dict[str, str | None] = {}
+    approach_at = 0  # the approach sentence's place, else the opening sentence's
     for aspect, cues, from_end in sorted(ASPECTS, key=lambda a: _PICK_ORDER.index(a[0])):
         unused = [x for x in sentences if x not in used]
         if aspect == "Approach":
@@ -545,10 +550,14 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
             opening = sentences[0] if sentences and not _says_what_it_does(sentences[0]) else None
             choice = next((x for cue in cues for x in unused if re.search(cue, x, re.I) and not _says_what_it_does(x)), opening)
         else:
+            if aspect == "Headline results":  # before the method, only the paper's own results: "Transformers have
+                # achieved impressive success" is background
+                unused = [x for x in unused if sentences.index(x) > approach_at or _OWN_RESULT.search(x)]
             choice = next((x for cue in cues for x in (unused[::-1] if from_end else unused) if re.search(cue, x, re.I)), None)
         if choice:
             used.add(choice)
             after = sentences.index(choice) + 1
+            approach_at = after - 1 if aspect == "Approach" else approach_at
             if aspect == "Approach" and after < len(sentences) and sentences[after] not in used and (
                     _ELABORATION.match(sentences[after]) or re.search(_CONTRIBUTION_CUES[0], sentences[after], re.I)):
                 # "We introduce X." names the method; "Specifically, ..." or "..., we propose ..." says how it works

@@ -96,3 +96,25 @@ def test_a_table_cell_keeps_an_approach_told_in_two_sentences() -> None:
                 "prior domain knowledge of effect rules.")
     row = _table_row("Approach", [aspect_sentences(abstract)["Approach"], None])
     assert "genetic programming" in row and row.endswith("| not stated in the abstract |")
+
+
+def test_an_opening_success_story_is_background_not_the_papers_result() -> None:
+    """Flowformer's abstract opens with "Transformers ... have achieved impressive success" and ends with its own
+    result in words the old cues missed ("yields strong performance")."""
+    abstract = ("Transformers based on the attention mechanism have achieved impressive success in various areas. "
+                "However, the attention mechanism has a quadratic complexity. "
+                "Within this framework, we apply the property of flow conservation into attention and propose the "
+                "Flow-Attention mechanism of linear complexity. "
+                "Empowered by the Flow-Attention, Flowformer yields strong performance in linear time for wide areas.")
+    picked = aspect_sentences(abstract)
+    assert picked["Approach"].startswith("Within this framework, we apply")  # "we ... and propose X" is a contribution
+    assert picked["Headline results"].startswith("Empowered by the Flow-Attention")
+    background = "Diffusion models have achieved state-of-the-art results. We propose a sampler for them."
+    assert aspect_sentences(background)["Headline results"] is None
+
+
+def test_an_authors_list_line_takes_we_investigate_and_present_as_the_contribution() -> None:
+    abstract = ("Instruction-based image editing improves the controllability of image manipulation. "
+                "We investigate how MLLMs facilitate edit instructions and present MLLM-Guided Image Editing (MGIE). "
+                "MGIE learns to derive expressive instructions.")
+    assert _contribution(abstract).startswith("We investigate how MLLMs facilitate edit instructions and present MGIE"[:60])
