@@ -369,7 +369,7 @@ def answer_overview(chain: "Chain", run: "Run") -> "Stream":
         if members:
             context = [(h, truncate(h.passage or h.paper.abstract, 90)) for h in members]
             prompt = prompts.render("theme", topic=topic, theme=name, sources=chain.format_sources(context))
-            local = paragraph_with_global_keys(chain, prompt, topic, members, kept)
+            local = paragraph_with_global_keys(chain, prompt, topic, members, kept) + "\n\n" + paper_lines(members, kept)
         else:
             local = f"No paper in the corpus is about {name[0].lower() + name[1:]} in particular."
         sections.append(f"## {name}\n\n{local}")
@@ -457,6 +457,13 @@ def open_questions(kept: list[Hit], most: int = 3) -> str:
     if not found:
         return "The abstracts of these papers do not name open problems explicitly."
     return "\n".join(f"- {sentence} [G{i}]" for i, sentence in found)
+
+
+def paper_lines(members: list[Hit], kept: list[Hit]) -> str:
+    """One line per paper of a theme, where it says what it made or does (G keys): the small model's paragraph
+    is about the theme and rarely names the papers' methods, data or results."""
+    return "\n".join(f"- *{h.paper.title}*: {_contribution(h.paper.abstract, title=h.paper.title)} [G{kept.index(h)}]"
+                     for h in members)
 
 
 def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members: list[Hit], kept: list[Hit]) -> str:

@@ -519,6 +519,11 @@ def test_overview_keeps_the_models_prose_intact(chain: Chain, stub: ReplayEndpoi
     cited, retrieved = ids(answer)
     assert cited and set(cited) <= set(retrieved)
     assert "achieves 86% accuracy and scales to sequences 4 times longer [" in answer.answer
+    # each section ends with its papers, one cited line each saying what the paper does
+    lines = re.findall(r"^- \*(.+?)\*: .+ \[(\d+)\]$", answer.answer, re.M)
+    cited_titles = {c.n: c.title for c in answer.citations}
+    assert lines and sorted(title for title, _ in lines) == sorted(cited_titles.values())
+    assert all(cited_titles[int(n)] == title for title, n in lines)
 
 
 def test_overview_has_a_section_per_aspect_the_question_enumerates(chain: Chain, stub: ReplayEndpoint) -> None:
