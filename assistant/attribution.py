@@ -139,3 +139,28 @@ def prune_keys(raw: str, sources: list[str], question: str = "") -> str:
                             sentence = sentence.replace(f"[S{k + 1}]", "", 1)
         pieces.append(sentence)
     return "".join(pieces)
+
+
+_KEY_AND_CLAUSE = re.compile(r"\[S(\d{1,3})\]((?:(?!\[S\d).)*)")  # a key and what follows it, up to the next key
+
+
+def fix_subject_keys(raw: str, sources: list[str], question: str = "") -> str:
+    """`raw` with a key that opens a clause ("[S1] integrates DRL with classical planning ..., while [S2] ...")
+    moved to the source the clause describes, when its own source holds next to none of the clause's words and
+    another clearly holds them: comparing two papers, the small model sometimes swaps which is which."""
+    asked = _terms(question)[1]
+    terms = [_terms(text) for text in sources]
+
+    def fix(match: re.Match[str]) -> str:
+        cited, clause = int(match.group(1)) - 1, match.group(2)
+        if not re.match(r"\s+[a-z]", clause) or not 0 <= cited < len(sources):
+            return match.group(0)  # only a key that is the clause's subject: "[S1] proposes ..."
+        numbers, words = _terms(clause)
+        words -= asked
+        if len(words) < 4:
+            return match.group(0)
+        shares = [_share(numbers, words, source) for source in terms]
+        best = max(range(len(shares)), key=shares.__getitem__)
+        return f"[{key_for(best)}]{clause}" if best != cited and shares[cited] < 0.25 and shares[best] >= 0.6 \
+            else match.group(0)
+    return _KEY_AND_CLAUSE.sub(fix, raw)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Generator
 import numpy as np
 
 from assistant import prompts
-from assistant.attribution import unsupported_numbers
+from assistant.attribution import fix_subject_keys, unsupported_numbers
 from assistant.chain import REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import defined_acronyms
@@ -662,6 +662,7 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
                                    max_tokens=160)
     if not re.search(r"\bS\d{1,3}\b", paragraph):
         paragraph = chain.extractive(run.standalone, [h for h, _ in context], sentences=2, labelled=False)
+    paragraph = fix_subject_keys(paragraph, [f"{p.title}\n{p.abstract}" for p in papers], run.standalone)
     raw = "\n".join(rows) + "\n\n**Key difference.** " + paragraph.strip()
     resolved = resolve(raw, [h for h, _ in context])
     yield resolved.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.attribution import attribute, best_source, prune_keys
+from assistant.attribution import attribute, best_source, fix_subject_keys, prune_keys
 
 LAMBDA = ("LambdaNetworks: Modeling Long-Range Interactions Without Attention\nLambdaResNets reach excellent "
           "accuracies on ImageNet while being 3.2 - 4.4x faster than the popular EfficientNets on modern machine "
@@ -91,3 +91,21 @@ def test_a_sentence_citing_a_source_without_its_words_moves_to_the_one_source_wi
     assert rekey(moved, sources, "What characterizes the generalization error?") == moved.replace("[S2]", "[S1]")
     shared = "Both study the generalization error of gradient descent [S2]."  # words of both: left as cited
     assert rekey(shared, sources) == shared
+
+
+def test_a_comparison_clause_keyed_to_the_other_paper_is_moved_to_the_one_it_describes() -> None:
+    """The model wrote "[S1] presents a framework that integrates DRL with classical planning ..., while [S2]
+    proposes ... logical rules and Theory of Mind": each clause describes the other paper."""
+    sources = ["Enhancing Human-AI Collaboration. We present a framework that integrates logical rules and Theory of "
+               "Mind (ToM) for human-robot perception and collaboration.",
+               "Integrating Planning and DRL. We propose a framework that integrates DRL with classical planning by "
+               "automatically inducing task structures and substructures from a few demonstrations."]
+    swapped = ("The key difference is the approach. [S1] presents a framework that integrates DRL with classical planning "
+               "by automatically inducing task structures, while [S2] proposes a framework that leverages logical rules "
+               "and Theory of Mind (ToM).")
+    fixed = fix_subject_keys(swapped, sources)
+    assert "[S2] presents a framework that integrates DRL" in fixed and "[S1] proposes a framework that leverages" in fixed
+    right = fixed
+    assert fix_subject_keys(right, sources) == right  # clauses keyed to the papers they describe stay as they are
+    trailing = "Both integrate planning with learning [S1]. They differ in data [S2]."
+    assert fix_subject_keys(trailing, sources) == trailing  # a key that closes a sentence is no clause's subject
