@@ -51,15 +51,36 @@ _WORD_STOP = set("a an the of on in for to and or by with from about models mode
                  "including".split())
 
 
+# what trails a request without being its topic: "..., with citations", "... across the corpus", "... pls", "...? thanks"
+_REQUEST_TAIL = re.compile(
+    r"(?:[\s,;]+(?:pls|plz|please|thanks|thank you|thx|ty)"
+    r"|,?\s+(?:with|w/) (?:citations|references|refs|sources)|,?\s+cit(?:e|ing) (?:them|the papers|papers|sources)"
+    r"|,?\s+(?:can|could) you list them|,?\s+what do you have"
+    r"|\s+(?:(?:covered|discussed) )?(?:across|in|from|according to) (?:the|this|these|our|your) (?:corpus|collection|papers|works|library)"
+    r"(?: here)?|\s+for my (?:thesis|project|paper|class|course|research))[\s?.!]*$", re.I)
+
+
+def strip_request_tail(text: str) -> str:
+    """`text` without what trails the request ("with citations", "across the corpus", "pls", "for my thesis")."""
+    text = text.strip().rstrip("?.! ")
+    while (stripped := _REQUEST_TAIL.sub("", text).rstrip("?.! ")) != text and stripped:
+        text = stripped
+    return text
+
+
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
-    topic = question.strip().rstrip("?.! ")
+    topic = strip_request_tail(question)
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic
     topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^what (?:papers|work|research) (?:do you have|(?:is )?(?:here|in the corpus)(?: that)?"
+                   r"(?: (?:looks? at|stud(?:y|ies)|explores?|covers?|deals? with|address(?:es)?))?) (?:on |about )?", "", topic,
+                   flags=re.I)
+    topic = re.sub(r"^(?:i )?need a reading list (?:on|about|for)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is| do you have| do we have| have you got)\s+(?:(?:there|out there|available|here|in here|"
                    r"in the (?:corpus|collection|library))\s+)?(?:on|about|regarding)\s+", "", topic, flags=re.I)
     # "How do the papers here do mixed-precision training ...?": the topic is what they do; after a verb other than

@@ -18,11 +18,17 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        # "summarize what the corpus says about X", "what do the papers here say about X"
                        r"|(?:summari[sz]e )?what (?:do |does )?(?:the |these |your )?(?:corpus|literature|papers|collection|library)"
                        r"(?: here| in the corpus)? (?:says?|has to say|have to say) (?:about|on|regarding)\b"
-                       r"|summari[sz]e (?:the |all )?(?:papers|works|studies)(?: here| in the corpus)? (?:on|about)\b)\b", re.I)
+                       r"|summari[sz]e (?:the |all )?(?:papers|works|studies)(?: here| in the corpus)? (?:on|about)\b"
+                       # "synthesize the findings on X", "a related-work section on X", "the landscape of X", "a review of"
+                       r"|synthesi[sz]e (?:the )?(?:findings|research|work|literature)|related[- ]work section|landscape of"
+                       r"|\b(?:a|an) (?:short |brief |quick )?review of|research directions"
+                       r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       # "Mamba or S4 - which is faster?", not "A or B - which papers use them?"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b(?!\s+(?:papers|works|studies|articles|ones)\b)"
                       r"|^\s*how (?:do|does|did) [^?]{2,80}? (?:and|&) [^?]{2,80}? differ\b"  # "How do A and B differ?"
+                      # "what distinguishes A from B", "how is A different from B"
+                      r"|\bdistinguish(?:es)?\s[^?]{2,80}?\sfrom\s|^\s*how (?:is|are) [^?]{2,80}? different (?:from|than)\s"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
@@ -36,11 +42,14 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
                       r"|explain what [\w-]+ (?:does|is|proposes|introduces)(?=\s*\??\s*$)"
                       r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
-                      r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
+                      r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s)"
+                      # "break down the LoRA paper", "ELI5 the FlashAttention paper", "walk me through the paper X"
+                      r"|(?:explain|break down|recap|eli5|walk (?:me )?through|go (?:over|through)|run (?:me )?through)"
+                      r" (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s))\b", re.I)
 # "studies"/"works" after "that", "which", "it" ... is a verb ("the paper that studies it", "how it works"); "case studies",
 # "ablation studies" and "user studies" are parts of one paper
 _VERB_NOUN = r"(?<!\bthat )(?<![a-z] which )(?<!\bwho )(?<!\bit )(?<!\bhow )(?<!\bone )(?<!\bcase )(?<!\bablation )(?<!\buser )"
-_LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studies)\b|\bany (?:work|research|paper)s? (?:on|about)\b"
+_LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studies)\b(?! (?:best|well|better|worse)\b)|\bany (?:work|research|paper)s? (?:on|about)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*(?:please\s+|(?:can|could) you\s+)?list\b|\bevery (?:paper|work|study)\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
                    r"|\b(?:show|find|give)(?: me)? (?:all |everything |anything |any )?(?:work |research )?(?:on|about|related to)\b"
@@ -57,9 +66,16 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    # "diffusion models for video - what's in here?", "graph transformers: anything in the corpus?"
                    r"|(?:\s[-–—]|:)\s*(?:what(?:'s| is)|anything|what do you have)\s*(?:in\s+)?(?:here|there|in the corpus)\s*\??\s*$"
                    r"|^\s*what do you have (?:on|about)\b"
-                   r"|^\s*which ones\b", re.I)  # "which ones deal with tabular data?"
+                   r"|^\s*which ones\b"  # "which ones deal with tabular data?"
+                   # "what's in the collection about X", "is there research on X here?", "find me work that uses X",
+                   # "point me to work on X", "what research here looks at X", "knowledge distillation - anything?"
+                   r"|^\s*what(?:'s| is) in (?:the (?:collection|corpus|library)|here) (?:on|about|regarding)\b"
+                   r"|\b(?:is there|are there) (?:any )?(?:work|research|papers?|studies) (?:on|about|related to)\b"
+                   r"|\b(?:find|show|give|point)(?: me)?(?: to)? (?:some |any |all |the )?(?:work|research|papers?|studies) (?:that|which|on|about)\b"
+                   r"|^\s*what (?:work|research)(?: here| in the corpus)? (?:looks? at|stud(?:y|ies)|explores?|covers?|deals? with|address(?:es)?)\b"
+                   r"|(?:\s[-–—]|:)\s*(?:anything|any papers|any work)\s*\??\s*$", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
-_CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by) (?:these|the|those|our|your|all the) "
+_CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by|according to) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
 _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|write|writes|wrote|written|authored|co-?author\w*|worked on|work on|by|research"
                          r"|from)\b", re.I)  # "anything from X", "Chen, Yixin - what is in the corpus from them?"

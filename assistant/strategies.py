@@ -20,7 +20,7 @@ from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.relevance import (Scored, list_pool, list_request, load_model, reading_pair_share, score_candidates,
-                                 search_topic, topic_alternatives, topic_core, topic_coverage)
+                                 search_topic, strip_request_tail, topic_alternatives, topic_core, topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -751,6 +751,8 @@ def _cell(sentence: str, most: int = 220) -> str:
 
 
 _OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the |all )?(?:research|work|literature|state of the art|papers|works|studies)(?: here| in the corpus)?"
+                          r"|findings|landscape|research directions|related[- ]work section|(?:main )?approaches|state of research"
+                          r"|(?:papers|they) (?:collectively )?(?:conclude|find|agree)"
                           r"|(?:corpus|literature|research|papers|collection|library)(?: here| in the corpus)? (?:says?|has to say|have to say))"
                           r"\s+(?:of|on|about|in|regarding)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
 # where the aspects a user enumerates begin: "X: A, B and C", "X (A, B, C)", "X, such as A and B"
@@ -762,7 +764,7 @@ def overview_request(question: str) -> tuple[str, list[str]]:
     "overview of linear attention: the efficiency motivation, gating, and known weaknesses" ->
     ("linear attention", ["the efficiency motivation", "gating", "known weaknesses"])."""
     match = _OVERVIEW_OF.search(question)
-    text = (match.group(1) if match else question).strip(" .?!")
+    text = strip_request_tail((match.group(1) if match else question).strip(" .?!"))
     start = _ASPECTS_START.search(text)
     if not start:
         return text or question, []

@@ -586,6 +586,11 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
     ("What does the literature say about model merging?", "model merging"),
     ("Summarize the papers on federated learning", "federated learning"),
     ("Summarize the research here on active learning", "active learning"),
+    ("synthesize the findings on scaling laws across the corpus", "scaling laws"),
+    ("write an overview of model compression techniques w/ citations", "model compression techniques"),
+    ("summarize the landscape of vision-language pretraining across the papers", "vision-language pretraining"),
+    ("what are the main research directions in offline RL according to this corpus? cite papers", "offline RL"),
+    ("what do the papers collectively conclude about benchmark data contamination? cite them", "benchmark data contamination"),
 ])
 def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
     assert overview_request(question) == (topic, [])
