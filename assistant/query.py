@@ -19,12 +19,19 @@ _NAME_CUE = re.compile(r"\b(?:by|from|of|author|authored|wrote|written)\b", re.I
 # A capitalised name in a phrasing that can only mean a person ("papers by Percy Liang", "what has Percy Liang
 # published"): how a question names an author the catalog does not know, so the answer can say so.
 _PERSON = r"[A-Z][\w'’.-]*(?:\s+(?:(?:van|von|der|den|de|la|le|del|da|di|du|dos)\s+)*[A-Z][\w'’.-]*){0,3}"
+_FULL_PERSON = r"[A-Z][\w'’.-]*(?:\s+(?:(?:van|von|der|den|de|la|le|del|da|di|du|dos)\s+)*[A-Z][\w'’.-]*){1,3}"
 _UNKNOWN_PERSON = [re.compile(pattern) for pattern in (
     rf"\b(?i:papers?|works?|publications|articles|research)\s+(?i:(?:written|authored|co-?authored)\s+)?(?i:by)\s+({_PERSON})",
     rf"\b(?i:has|have|did)\s+({_PERSON})\s+(?i:published|written|authored|co-?authored|worked on)\b",
     rf"\b(?i:did)\s+({_PERSON})\s+(?i:write|publish|author|co-?author)\b",
     rf"\b(?i:authored|written|co-?authored)\s+(?i:by)\s+({_PERSON})",
     rf"\b({_PERSON})['’]s\s+(?i:papers|publications)\b",
+    # two names or more: "the papers of Percy Liang", "any papers from A. Gu?", "anything by Kaiming He?", "Chelsea
+    # Finn's work on meta-learning", "papers where Ilya Sutskever is a co-author"
+    rf"\b(?i:papers?|publications|anything)\s+(?i:of|from|by)\s+({_FULL_PERSON})",
+    rf"\b({_FULL_PERSON})['’]s\s+(?i:work|research)\b",
+    rf"\b({_FULL_PERSON})\s+(?i:is|was)\s+(?i:an?\s+)?(?i:author|co-?author)\b",
+    rf"\b(?i:is|was)\s+({_FULL_PERSON})\s+(?i:an?\s+)?(?i:author|co-?author)\b",
 )]
 
 

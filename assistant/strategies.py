@@ -710,7 +710,7 @@ _STOP = set("a an the of on in for to and or by with from about what which who w
             "published publish authored co author coauthored write writes research worked their his her this that these those there according "
             "corpus collection library index database summarize summarise summary summaries describe explain "
             "main recent latest key contribution contributions everything something anything ever them him he she "
-            "they it its".split())
+            "they it its where when how why".split())
 
 
 _WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")

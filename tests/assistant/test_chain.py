@@ -546,6 +546,13 @@ def test_author_answer_cites_each_of_their_papers_without_the_model(chain: Chain
     assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
 
 
+def test_author_request_words_are_no_topic(chain: Chain, stub: ReplayEndpoint) -> None:
+    """ "papers where X is a co-author?" asks for all their papers: "where" is no topic to narrow them by."""
+    _, answer = run(chain, "papers where Quoc Le is a co-author?")
+    assert answer.kind == "author" and not answer.refused
+    assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
+
+
 def test_author_papers_on_a_topic_drop_weak_word_matches(chain: Chain, stub: ReplayEndpoint) -> None:
     """"language model" is a weak lexical match for the activation-function paper too ("model"); only the LLM one counts."""
     _, answer = run(chain, "Quoc Le's language model papers")

@@ -157,6 +157,14 @@ def test_read_query(index: AuthorIndex, question: str, facts: QueryFacts) -> Non
     ("any work by the Stanford NLP group?", None),  # not a capitalised name
     ("Summarize Mamba's method", None),
     ("Compare Mamba and S4", None),
+    ("list the papers of Percy Liang", "Percy Liang"),
+    ("any papers from A. Gu?", "A. Gu"),
+    ("anything by Kaiming He?", "Kaiming He"),
+    ("show me Chelsea Finn's work on meta-learning", "Chelsea Finn"),
+    ("papers where Ilya Sutskever is a co-author?", "Ilya Sutskever"),
+    ("which papers is Geoffrey Hinton an author on", "Geoffrey Hinton"),
+    ("Mamba's work on long sequences", None),  # one capitalised word: a model, not a person
+    ("papers of NeurIPS 2023", None),
 ])
 def test_unknown_person(question: str, person: str | None) -> None:
     assert unknown_person(question) == person

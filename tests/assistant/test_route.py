@@ -51,6 +51,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("what are the main research directions in offline RL according to this corpus? cite papers", NONE, "overview"),
     ("what do the papers collectively conclude about benchmark data contamination? cite them", NONE, "overview"),
     ("what distinguishes GPT-3 from T5", NONE, "compare"),
+
     ("how is SimCLR different from MoCo", NONE, "compare"),
     ("got anything about periodic functions or periodic structure?", NONE, "list"),
     ("you got anything on diffusion models?", NONE, "list"),
