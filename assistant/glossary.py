@@ -145,7 +145,6 @@ class Glossary:
             return best[2] if best else match.group(0)
         return _WORD.sub(fix, text)
 
-
     def unknown_names(self, text: str) -> list[str]:
         """The names in `text` that no paper uses: words with a capital inside ("ToMe", "AlphaZero") or acronyms of
         three letters or more ("MIDI"), a plural "s" aside ("VAEs"). A question about a system the corpus never

@@ -20,8 +20,9 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        r"(?: here| in the corpus)? (?:says?|has to say|have to say) (?:about|on|regarding)\b"
                        r"|summari[sz]e (?:the |all )?(?:papers|works|studies)(?: here| in the corpus)? (?:on|about)\b"
                        # "synthesize the findings on X", "a related-work section on X", "the landscape of X", "a review of"
-                       r"|synthesi[sz]e (?:the )?(?:findings|research|work|literature)|related[- ]work section|landscape of"
-                       r"|\b(?:a|an) (?:short |brief |quick )?review of|research directions"
+                       r"|synthesi[sz]e (?:the )?(?:findings|research|work|literature)|related[- ]work section"
+                       r"|(?:summari[sz]e|describe|outline|sketch|map out) the (?:research )?landscape of"  # not "the loss landscape"
+                       r"|\b(?:a|an) (?:short |brief |quick )?review of|(?:main|key|major) research directions"
                        r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b)\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
                       # "Mamba or S4 - which is faster?", not "A or B - which papers use them?"

@@ -48,6 +48,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("can you write a short related-work section on retrieval-augmented generation, citing the papers", NONE, "overview"),
     ("give me a review of the main approaches to continual learning discussed in these works", NONE, "overview"),
     ("summarize the landscape of vision-language pretraining across the papers", NONE, "overview"),
+    ("What does the sharpness of the loss landscape of transformers depend on?", NONE, "fact"),
     ("what are the main research directions in offline RL according to this corpus? cite papers", NONE, "overview"),
     ("what do the papers collectively conclude about benchmark data contamination? cite them", NONE, "overview"),
     ("what distinguishes GPT-3 from T5", NONE, "compare"),
