@@ -28,7 +28,8 @@ _UNKNOWN_PERSON = [re.compile(pattern) for pattern in (
     rf"\b({_PERSON})['’]s\s+(?i:papers|publications)\b",
     # two names or more: "the papers of Percy Liang", "any papers from A. Gu?", "anything by Kaiming He?", "Chelsea
     # Finn's work on meta-learning", "papers where Ilya Sutskever is a co-author"
-    rf"\b(?i:papers?|publications|anything)\s+(?i:of|from|by)\s+({_FULL_PERSON})",
+    rf"\b(?i:papers?|publications|anything|work)\s+(?i:of|from|by)\s+({_FULL_PERSON})",
+    rf"\b(?i:with)\s+({_FULL_PERSON})\s+(?i:as)\s+(?i:an?\s+)?(?i:author|co-?author)\b",
     rf"\b({_FULL_PERSON})['’]s\s+(?i:work|research)\b",
     rf"\b({_FULL_PERSON})\s+(?i:is|was)\s+(?i:an?\s+)?(?i:author|co-?author)\b",
     rf"\b(?i:is|was)\s+({_FULL_PERSON})\s+(?i:an?\s+)?(?i:author|co-?author)\b",

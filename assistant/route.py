@@ -23,8 +23,13 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        r"|synthesi[sz]e (?:the )?(?:findings|research|work|literature)|related[- ]work section"
                        r"|(?:summari[sz]e|describe|outline|sketch|map out) the (?:research )?landscape of"  # not "the loss landscape"
                        r"|\b(?:a|an) (?:short |brief |quick )?review of|(?:main|key|major) research directions"
-                       r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b)\b", re.I)
-_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s"
+                       r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b"
+                       # "the common approaches to X", "the main lines of work", "an intro section on X", "compare and contrast
+                       # the approaches to X", "open problems in X", "tell me about research on X"
+                       r"|common approaches to|main (?:lines|families) of (?:work|research|methods)|intro(?:duction)? section (?:on|about)"
+                       r"|compare and contrast the (?:approaches|methods|work)|open (?:problems|questions|challenges) in\b"
+                       r"|tell me about (?:the )?(?:research|work|literature) (?:on|in|about))\b", re.I)
+_COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s|\bside[- ]by[- ]side\b"
                       # "Mamba or S4 - which is faster?", not "A or B - which papers use them?"
                       r"|^[^?]{2,60}?\bor\b[^?]{2,60}?\s*[-—–:,]\s*which\b(?!\s+(?:papers|works|studies|articles|ones)\b)"
                       r"|^\s*how (?:do|does|did) [^?]{2,80}? (?:and|&) [^?]{2,80}? differ\b"  # "How do A and B differ?"
@@ -41,6 +46,7 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
                       r"|what does the (?:paper|work|study) (?:that|on|about|where|which) .{2,200}? (?:propose|introduce|present)"
                       r"|what is .{2,60}? about|what(?:'s| is) .{2,200}? about(?=\s*[?.!]*\s*$)|explain (?:the )?paper|(?:main|key) (?:idea|contribution|finding)s? of|^\s*describe (?:the )?paper"
                       r"|explain what [\w-]+ (?:does|is|proposes|introduces)(?=\s*\??\s*$)"
+                      r"|main idea (?:of|behind)|what did the authors of|what problem does .{2,80}? solve|what(?:'s| is) it about"
                       r"|gist of|key (?:takeaways?|points|ideas?) of|in a nutshell|in (?:simple|plain|layman'?s?) (?:terms|words|english)"
                       r"|^\s*(?:briefly )?describe (?:the |this )?(?:[\w-]+ ){1,4}paper(?!s)|tell me about (?:the|this) paper(?!s)"
                       r"|overview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper(?!s)"
@@ -74,10 +80,16 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    r"|\b(?:is there|are there) (?:any )?(?:work|research|papers?|studies) (?:on|about|related to)\b"
                    r"|\b(?:find|show|give|point)(?: me)?(?: to)? (?:some |any |all |the )?(?:work|research|papers?|studies) (?:that|which|on|about)\b"
                    r"|^\s*what (?:work|research)(?: here| in the corpus)? (?:looks? at|stud(?:y|ies)|explores?|covers?|deals? with|address(?:es)?)\b"
-                   r"|(?:\s[-–—]|:)\s*(?:anything|any papers|any work)\s*\??\s*$", re.I)
+                   r"|(?:\s[-–—]|:)\s*(?:anything|any papers|any work)\s*\??\s*$"
+                   # "suggest some reading on X", "everything you've got on X", "enumerate work on X"
+                   r"|\b(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\b|\beverything (?:you(?:'ve| have)? got|you have) on\b"
+                   r"|^\s*(?:enumerate|catalog(?:ue)?) (?:the |all )?(?:work|research|papers)\b", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by|according to) (?:these|the|those|our|your|all the) "
-                               r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))", re.I)
+                               r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))"
+                               # "does any of the papers measure ...", "what do the papers report as ..."
+                               r"|\b(?:any|one|some|none|each) of (?:the|these|those) papers\b"
+                               r"|\b(?:do|did|does) (?:the|these) papers (?:report|measure|claim|find|use)\b", re.I)
 _AUTHOR_CUE = re.compile(r"\b(papers?|works?|publish\w*|write|writes|wrote|written|authored|co-?author\w*|worked on|work on|by|research"
                          r"|from)\b", re.I)  # "anything from X", "Chen, Yixin - what is in the corpus from them?"
 

@@ -163,6 +163,8 @@ def test_read_query(index: AuthorIndex, question: str, facts: QueryFacts) -> Non
     ("show me Chelsea Finn's work on meta-learning", "Chelsea Finn"),
     ("papers where Ilya Sutskever is a co-author?", "Ilya Sutskever"),
     ("which papers is Geoffrey Hinton an author on", "Geoffrey Hinton"),
+    ("list all papers with Tri Dao as an author", "Tri Dao"),
+    ("Is there any work from Kaiming He here?", "Kaiming He"),
     ("Mamba's work on long sequences", None),  # one capitalised word: a model, not a person
     ("papers of NeurIPS 2023", None),
 ])
