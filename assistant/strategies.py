@@ -751,10 +751,11 @@ def _cell(sentence: str, most: int = 220) -> str:
 
 
 _OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the |all )?(?:research|work|literature|state of the art|papers|works|studies)(?: here| in the corpus)?"
-                          r"|findings|landscape|research directions|related[- ]work section|(?:main )?approaches|state of research"
+                          r"|findings|landscape|research directions|(?:related[- ]work|intro(?:duction)?) section|(?:main |common )?approaches"
+                          r"|state of research|open (?:problems|questions|challenges)|main (?:lines|families) of (?:work|research|methods)"
                           r"|(?:papers|they) (?:collectively )?(?:conclude|find|agree)"
                           r"|(?:corpus|literature|research|papers|collection|library)(?: here| in the corpus)? (?:says?|has to say|have to say))"
-                          r"\s+(?:of|on|about|in|regarding)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
+                          r"\s+(?:of|on|about|in|regarding|to|for)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
 # where the aspects a user enumerates begin: "X: A, B and C", "X (A, B, C)", "X, such as A and B"
 _ASPECTS_START = re.compile(r"\s*(?::|;|\s[-—]\s|\(|,?\s+(?:such as|including|e\.g\.,?|especially|notably)\s)", re.I)
 

@@ -598,6 +598,9 @@ def test_author_without_papers_on_the_topic_shows_their_other_papers(chain: Chai
     ("summarize the landscape of vision-language pretraining across the papers", "vision-language pretraining"),
     ("what are the main research directions in offline RL according to this corpus? cite papers", "offline RL"),
     ("what do the papers collectively conclude about benchmark data contamination? cite them", "benchmark data contamination"),
+    ("what are the open problems in RLHF according to the papers?", "RLHF"),
+    ("what are the common approaches to long-context modeling across these papers?", "long-context modeling"),
+    ("draft an intro section on efficient attention mechanisms with citations", "efficient attention mechanisms"),
 ])
 def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> None:
     assert overview_request(question) == (topic, [])
