@@ -33,7 +33,7 @@ BASE_FEATURES = ("dense", "bm25", "topic_title", "topic_abstract", "topic_senten
 FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) + ("rank",)
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|build|"
-          r"improve|improving|build on|building on|built on|based on|extend|extending|evaluate|evaluating|develop|developing|"
+          r"improve|improving|introduce|introducing|build on|building on|built on|based on|extend|extending|evaluate|evaluating|develop|developing|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
           r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
@@ -42,7 +42,7 @@ _FRAME = re.compile(
     r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have"
     r"|(?:have\s+)?you(?:'ve)?\s+got(?: any)?|got(?: any)?)\s+)?"
     r"(?:(?:anything|everything|something|stuff|much)(?:\s+(?:here|in here|in the corpus))?\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
-    r"(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)\s+)?(?:(?:that|which)\s+)?"
+    r"(?:(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)|in here|here)\s+)?(?:(?:that|which)\s+)?"
     r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
     rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)
 _PAPERS_ON = re.compile(r"\b(?:papers?|works?|research|studies|articles|publications)\s+(?:(?:exists?|here|in the corpus)\s+)?"
@@ -55,7 +55,7 @@ _WORD_STOP = set("a an the of on in for to and or by with from about models mode
 _REQUEST_TAIL = re.compile(
     r"(?:[\s,;]+(?:pls|plz|please|thanks|thank you|thx|ty)"
     r"|,?\s+(?:with|w/) (?:citations|references|refs|sources)|,?\s+cit(?:e|ing) (?:them|the papers|papers|sources)"
-    r"|,?\s+(?:can|could) you list them|,?\s+what do you have"
+    r"|,?\s+(?:can|could) you list them|,?\s+what do you have|[\s,.?]+(?:just )?(?:give me )?(?:a list|the titles)(?: please)?"
     r"|\s+(?:(?:covered|discussed) )?(?:across|in|from|according to) (?:the|this|these|our|your) (?:corpus|collection|papers|works|library)"
     r"(?: here)?|\s+for my (?:thesis|project|paper|class|course|research))[\s?.!]*$", re.I)
 
@@ -74,13 +74,19 @@ def request_topic(question: str) -> str:
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic
-    topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?\s+(?:on|about)\s+",
+    topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?(?: in the corpus| here)?"
+                   r"\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^what (?:does the corpus|do you) (?:have|contain|hold) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what (?:papers|work|research) (?:do you have|(?:is )?(?:here|in the corpus)(?: that)?"
                    r"(?: (?:looks? at|stud(?:y|ies)|explores?|covers?|deals? with|address(?:es)?))?) (?:on |about )?", "", topic,
                    flags=re.I)
     topic = re.sub(r"^(?:i )?need a reading list (?:on|about|for)\s+", "", topic, flags=re.I)
+    # "suggest some reading on X", "I want everything you've got on X", "hey do you have papers on X"
+    topic = re.sub(r"^(?:hey|hi|hello)[,!]?\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^(?:(?:can|could) you\s+)?(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\s+(?:on|about)\s+",
+                   "", topic, flags=re.I)
+    topic = re.sub(r"^(?:i want |give me )?everything (?:you(?:'ve| have)? got|you have) (?:on|about)\s+", "", topic, flags=re.I)
     topic = re.sub(r"^what(?:'s| is| do you have| do we have| have you got)\s+(?:(?:there|out there|available|here|in here|"
                    r"in the (?:corpus|collection|library))\s+)?(?:on|about|regarding)\s+", "", topic, flags=re.I)
     # "How do the papers here do mixed-precision training ...?": the topic is what they do; after a verb other than
