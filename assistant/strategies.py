@@ -563,13 +563,14 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
             choice = next((x for cue in cues for x in (unused[::-1] if from_end else unused) if re.search(cue, x, re.I)), None)
         if choice:
             used.add(choice)
-            after = sentences.index(choice) + 1
-            approach_at = after - 1 if aspect == "Approach" else approach_at
-            if aspect == "Approach" and after < len(sentences) and sentences[after] not in used and (
-                    _ELABORATION.match(sentences[after]) or re.search(_CONTRIBUTION_CUES[0], sentences[after], re.I)):
-                # "We introduce X." names the method; "Specifically, ..." or "..., we propose ..." says how it works
-                used.add(sentences[after])
-                choice = f"{choice} {sentences[after]}"
+            if aspect == "Approach":
+                approach_at = sentences.index(choice)
+                after = approach_at + 1
+                if after < len(sentences) and sentences[after] not in used and (
+                        _ELABORATION.match(sentences[after]) or re.search(_CONTRIBUTION_CUES[0], sentences[after], re.I)):
+                    # "We introduce X." names the method; "Specifically, ..." or "..., we propose ..." says how it works
+                    used.add(sentences[after])
+                    choice = f"{choice} {sentences[after]}"
         picked[aspect] = choice
     return {aspect: picked[aspect] for aspect, _, _ in ASPECTS}
 
@@ -741,13 +742,16 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     name = before_colon.strip() if ":" in title and len(before_colon.split()) <= 2 else ""
     named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
     cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
-    sentence = named[0] if named else _first_contribution(sentences, cues) or sentences[0]
-    return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
+    return _clip(named[0] if named else _first_contribution(sentences, cues) or sentences[0], most)
 
 
 def _cell(sentence: str, most: int = 220) -> str:
-    sentence = sentence.replace("|", "/")
-    return sentence if len(sentence) <= most else sentence[:most].rsplit(" ", 1)[0] + "…"
+    return _clip(sentence.replace("|", "/"), most)
+
+
+def _clip(text: str, most: int) -> str:
+    """`text` cut to `most` characters at a word boundary, marked with "…"."""
+    return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + "…"
 
 
 _OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]e (?:the |all )?(?:research|work|literature|state of the art|papers|works|studies)(?: here| in the corpus)?"
