@@ -161,8 +161,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{parsed.file}: skipped whole file: {parsed.error}")
             continue
         reasons = ", ".join(f"{n} {why}" for why, n in parsed.skip_reasons().most_common()) or "none"
-        print(f"{parsed.file} [{parsed.format}]: {len(parsed.papers)} papers, "
+        title_only = f" ({len(parsed.title_only)} with title and authors only)" if parsed.title_only else ""
+        print(f"{parsed.file} [{parsed.format}]: {len(parsed.papers)} papers{title_only}, "
               f"{file_report.duplicates} duplicates merged, blocks skipped: {reasons}")
+        for line, title in parsed.title_only:
+            print(f"    line {line}: kept without an abstract: {title[:60]!r}")
         for line, why in parsed.skipped:
             print(f"    line {line}: {why}")
     print(f"{report.distinct} distinct papers: {report.added} added, {report.updated} updated, "

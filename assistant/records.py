@@ -44,13 +44,19 @@ class Paper(BaseModel):
     url: str | None = None
     sources: list[str] = Field(default_factory=list, description="Corpus file names the paper came from.")
 
-    @field_validator("title", "abstract")
+    @field_validator("title")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         value = plain_text(value)
         if not value:
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("abstract")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        """May be empty: a dump can list a paper's title and authors without its abstract."""
+        return plain_text(value)
 
     @property
     def year(self) -> int | None:

@@ -100,6 +100,9 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
         return
     hit = next((h for h in hits if h.paper.paper_id == paper.paper_id), Hit(paper=paper, score=1.0))
     run.hits = [hit] + [h for h in hits if h.paper.paper_id != paper.paper_id]
+    if not paper.abstract:  # a dump listed the paper without its abstract: say so rather than guess from the title
+        yield from _title_only_summary(run, hit)
+        return
     prompt = prompts.render("summary", title=paper.title, abstract=truncate(paper.abstract, 700),
                             question=run.standalone)
     heading = f"**{paper.title}**" + (f" ({short_authors(paper.authors)})" if paper.authors else "") + "\n\n"
@@ -139,6 +142,17 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     body = heading + resolved.text
     yield Answer(question=run.question, answer=body, citations=resolved.citations, retrieved=run.hits,
                  kind="summary", dropped_citations=resolved.dropped, standalone_question=run.standalone)
+
+
+def _title_only_summary(run: "Run", hit: Hit) -> "Stream":
+    paper = hit.paper
+    by = f" by {', '.join(paper.authors)}" if paper.authors else ""
+    raw = (f"**{paper.title}**\n\nThe corpus lists this paper{by} with its title and authors only [S1]; without "
+           f"its abstract, papertrail cannot summarize its problem, method or results.")
+    resolved = resolve(raw, [hit])
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="summary", standalone_question=run.standalone)
 
 
 _NAME_LIKE = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # "COSMO", "ForgetNet", "pLSTM"
@@ -306,7 +320,8 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run, reason=refusal)
         return
     hits = [s.hit for s in kept]
-    lines = [f"- **{s.hit.paper.title}**: {s.sentence} [S{i + 1}]" for i, s in enumerate(kept)]
+    lines = [f"- **{s.hit.paper.title}**: {s.sentence if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
+             for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
     resolved = resolve(raw, hits)
     yield resolved.text
@@ -650,7 +665,8 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
         return
     run.hits = [Hit(paper=p, score=1.0) for p in named] + [h for h in hits if h.paper not in named]
     papers = named
-    header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" for i, p in enumerate(papers)) + " |"
+    header = "| | " + " | ".join(f"{p.title} [S{i + 1}]" + ("" if p.abstract else f" {NO_ABSTRACT}")
+                                 for i, p in enumerate(papers)) + " |"
     rows = [header, "|---" * (len(papers) + 1) + "|"]
     picked = [aspect_sentences(p.abstract) for p in papers]
     ask = compare_ask(run.standalone)
@@ -732,11 +748,16 @@ _OWN_VOICE = re.compile(r"\b(?:we|our|this (?:paper|work))\b.*\b(?:propos|presen
                         r"|collect|curat|releas|call|dub|creat|offer)", re.I)  # "we compiled X", not "we also find X"
 
 
+NO_ABSTRACT = "(the corpus has its title and authors only, no abstract)"
+
+
 def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     """The sentence where the paper says what it does: the first where it names itself as what it made ("we
     compiled WildChat, a corpus of 1 million ...", for "WildChat: ..."), else one with a contribution cue ("We
     propose X ...", "Here we ..."), else its first sentence: the opening sentence of an abstract is most often
     background shared by a whole field."""
+    if not abstract:
+        return NO_ABSTRACT
     sentences = split_sentences(abstract) or [abstract]
     before_colon = title.split(":")[0]
     name = before_colon.strip() if ":" in title and len(before_colon.split()) <= 2 else ""

@@ -304,7 +304,7 @@ def source_card(turn: int, hit: Hit | None, citation: Citation | None, rank: int
     body = ""
     if hit is not None:
         abstract, found = _highlight(hit.paper.abstract, hit.passage)
-        body = f'<p class="pt-abstract">{abstract}</p>'
+        body = f'<p class="pt-abstract">{abstract or "The corpus lists this paper without its abstract."}</p>'
         if hit.passage and not found:
             body += f'<p class="pt-passage">Best-matching passage: <mark>{esc(hit.passage)}</mark></p>'
         if citation is None:

@@ -23,8 +23,8 @@ def chunk_paper(paper: Paper, settings: ChunkingSettings) -> list[Chunk]:
     defaults (160 + a title of <= 60 tokens) the text stays inside MiniLM's 256 word-piece window.
     """
     bodies = _splitter(settings.chunk_tokens, settings.overlap_tokens).split_text(paper.abstract) or [paper.abstract]
-    return [
+    return [  # a paper without an abstract is one chunk: its title
         Chunk(chunk_id=f"{paper.paper_id}:{i}", paper_id=paper.paper_id, index=i,
-              text=f"{paper.title}\n{body}", body=body)
+              text=f"{paper.title}\n{body}" if body else paper.title, body=body)
         for i, body in enumerate(bodies)
     ]

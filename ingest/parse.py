@@ -7,6 +7,9 @@ Formats (see data/corpus/README.md):
 - ``alternating``: one title line, one abstract line, alternating; chrome may be glued on (file 004).
 - ``jsonl``: one JSON object per line with ``title``, ``abstract`` and optional ``authors``, ``date``,
   ``url``, ``id``.
+
+A title whose authors are known but whose abstract is missing (poster, jsonl) is kept as a title-only paper
+(listed in ``ParseReport.title_only``): author questions must still find it.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class ParseReport:
     format: str = "unknown"
     papers: list[Paper] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    title_only: list[tuple[int, str]] = field(default_factory=list)  # (line, title) kept without an abstract
     error: str | None = None
 
     def skip(self, line: int, reason: str) -> None:
@@ -138,6 +142,8 @@ def _make_paper(report: ParseReport, line: int, title: str, abstract: str, **met
         report.skip(line, f"invalid record: {exc.errors()[0]['loc'][0]} {exc.errors()[0]['msg']}")
         return
     report.papers.append(paper)
+    if not paper.abstract:
+        report.title_only.append((line, paper.title))
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -225,7 +231,7 @@ def parse_poster(text: str, report: ParseReport) -> None:
 
     A single author has no ' · ', so a name-like line between a title and a long line counts too. A line
     after the authors that is itself followed by an author line is the next title: that paper lacks an
-    abstract. Lines no record claims (an abstract whose title was lost) are reported as skipped.
+    abstract and is kept with its title and authors only. Lines no record claims (an abstract whose title was lost) are reported as skipped.
     """
     lines = _content_lines(text)
     n = len(lines)
@@ -247,8 +253,11 @@ def parse_poster(text: str, report: ParseReport) -> None:
         claimed.update({k - 1, k})
         authors = [a.strip() for a in lines[k].text.split(" · ") if a.strip()]
         has_abstract = k + 1 < n and not is_author_line(k + 2) and not is_author_line(k + 1)
-        if not has_abstract or not looks_like_title(title.text):
+        if not looks_like_title(title.text):
             report.skip(title.number, f"title with no abstract: {title.text[:60]!r}")
+            continue
+        if not has_abstract:  # the author line vouches for the title: keep what the dump has
+            _make_paper(report, title.number, title.text, "", authors=authors)
             continue
         claimed.add(k + 1)
         abstract = lines[k + 1].text
@@ -279,10 +288,10 @@ def parse_jsonl(text: str, report: ParseReport) -> None:
         if not isinstance(title, str) or not title.strip():
             report.skip(number, "missing title")
             continue
-        if not isinstance(abstract, str) or not abstract.strip():
+        authors = row.get("authors") or []
+        if (not isinstance(abstract, str) or not abstract.strip()) and not authors:
             report.skip(number, f"title with no abstract: {title[:60]!r}")
             continue
-        authors = row.get("authors") or []
         if isinstance(authors, str):
             authors = [a.strip() for a in re.split(r" · |;|, and | and |,", authors) if a.strip()]
         raw_date = row.get("date")
@@ -293,7 +302,7 @@ def parse_jsonl(text: str, report: ParseReport) -> None:
             meta["url"] = str(row["url"])
         if row.get("id"):
             meta["paper_id"] = "u" + re.sub(r"[^A-Za-z0-9._-]", "_", str(row["id"]))[:60]
-        _make_paper(report, number, title, abstract, **meta)
+        _make_paper(report, number, title, abstract if isinstance(abstract, str) else "", **meta)
 
 
 PARSERS: dict[str, Callable[[str, ParseReport], None]] = {

@@ -55,6 +55,7 @@ def main() -> int:
         "mixed_holdout6.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout7.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout8.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout9.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()

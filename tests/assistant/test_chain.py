@@ -411,6 +411,14 @@ def test_summary_of_a_paper_the_corpus_lacks_is_refused(chain: Chain, stub: Repl
     assert answer.refused and answer.citations == [] and stub.requests == []
 
 
+def test_summary_of_a_paper_listed_without_abstract_says_so_without_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
+    """The poster dump lists Pathologies… with title and authors only: nothing to summarize, and no guessing."""
+    _, answer = run(chain, "Summarize the paper Pathologies of Predictive Diversity in Deep Ensembles")
+    assert answer.kind == "summary" and not answer.refused and stub.requests == []
+    assert [c.title for c in answer.citations] == ["Pathologies of Predictive Diversity in Deep Ensembles"]
+    assert "with its title and authors only [1]" in answer.answer
+
+
 def test_summary_cites_every_line_as_it_streams(chain: Chain, stub: ReplayEndpoint) -> None:
     """A 1.5B model often keys only the last line; each finished line gets the paper's key while streaming."""
     stub.responder = lambda prompt: ("Problem: equivariant layers for Lie groups are hard to build.\n"
@@ -546,6 +554,14 @@ def test_author_answer_cites_each_of_their_papers_without_the_model(chain: Chain
     assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
 
 
+def test_author_list_keeps_a_paper_the_corpus_has_without_abstract(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "papers by Geoff Pleiss")
+    assert answer.kind == "author" and not answer.refused and stub.requests == []
+    assert [c.title for c in answer.citations] == ["Pathologies of Predictive Diversity in Deep Ensembles"]
+    assert answer.answer.splitlines()[1] == ("- **Pathologies of Predictive Diversity in Deep Ensembles**: (the corpus "
+                                             "has its title and authors only, no abstract) [1]")
+
+
 def test_author_request_words_are_no_topic(chain: Chain, stub: ReplayEndpoint) -> None:
     """ "papers where X is a co-author?" asks for all their papers: "where" is no topic to narrow them by."""
     _, answer = run(chain, "papers where Quoc Le is a co-author?")
@@ -655,6 +671,16 @@ def test_comparison_answers_its_own_question_in_the_first_row(chain: Chain, stub
 ])
 def test_compare_ask_is_what_follows_a_colon_or_dash(question: str, ask: str | None) -> None:
     assert compare_ask(question) == ask
+
+
+def test_comparison_with_a_paper_listed_without_abstract_says_its_cells_are_unknown(chain: Chain,
+                                                                                     stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Mamba selects what to keep [S2]."
+    _, answer = run(chain, "Compare Pathologies of Predictive Diversity in Deep Ensembles and Mamba")
+    assert answer.kind == "compare"
+    header, _, *rows = answer.answer.split("\n\n")[0].splitlines()
+    assert "Pathologies of Predictive Diversity in Deep Ensembles [1] (the corpus has its title and authors only" in header
+    assert all(row.split("|")[2].strip() == "not stated in the abstract" for row in rows)
 
 
 def test_comparison_says_which_paper_the_corpus_lacks(chain: Chain, stub: ReplayEndpoint) -> None:

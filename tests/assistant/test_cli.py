@@ -141,14 +141,14 @@ def test_stats_json(on_ingested: Path, ingested, capsys) -> None:
     assert code == 0
     stats = json.loads(out)
     assert stats == {
-        "papers": 35,
+        "papers": 36,
         "chunks": ingested.store.chunk_count(),
-        "authors": 58,  # distinct people: 'Quoc V Le' and 'Quoc V. Le' count once
-        "papers_with_authors": 15,
+        "authors": 62,  # distinct people: 'Quoc V Le' and 'Quoc V. Le' count once
+        "papers_with_authors": 16,
         "papers_with_year": 9,
         "date_range": ["2017-10-01", "2024-11-04"],
         "per_source": {"alternating_004.txt": 7, "broken_rows.jsonl": 2, "daily_000.txt": 5, "papers.jsonl": 5,
-                       "poster_001.txt": 11, "trailer_003.txt": 9},
+                       "poster_001.txt": 12, "trailer_003.txt": 9},
         "index": ingested.store.name,
         "location": str(ingested.settings.home / "chroma"),
     }
@@ -158,11 +158,11 @@ def test_stats_text(on_ingested: Path, ingested, capsys) -> None:
     code, out, _ = run(capsys, "stats")
     assert code == 0
     assert out.splitlines()[:3] == [
-        f"papers: 35  chunks: {ingested.store.chunk_count()}  authors: 58",
-        "papers with authors: 15  with a year: 9",
+        f"papers: 36  chunks: {ingested.store.chunk_count()}  authors: 62",
+        "papers with authors: 16  with a year: 9",
         "dates: 2017-10-01 … 2024-11-04",
     ]
-    assert "  poster_001.txt: 11 papers" in out.splitlines()
+    assert "  poster_001.txt: 12 papers" in out.splitlines()
 
 
 # --- empty index, version, usage -------------------------------------------------------------------------
@@ -273,3 +273,14 @@ def test_output_cut_short_by_the_reader_is_no_traceback(on_ingested: Path) -> No
         err = proc.stderr.read().decode()
         proc.wait(timeout=120)
     assert "Traceback" not in err and proc.returncode in (0, 141)
+
+
+def test_ingest_names_the_papers_kept_without_abstract(fresh_home: Path, capsys) -> None:
+    code, out, _ = run(capsys, "ingest", str(DATA / "poster_001.txt"))
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "poster_001.txt [poster]: 12 papers (1 with title and authors only), 0 duplicates merged, blocks skipped: "
+        "1 text without a title",
+        "    line 10: kept without an abstract: 'Pathologies of Predictive Diversity in Deep Ensembles'",
+        "    line 21: text without a title: 'Temporal abstraction and efficient plann'",
+    ]

@@ -100,3 +100,12 @@ def test_terminal_text_repeats_a_replaced_answer(changes: dict) -> None:
     """An extractive or refused answer replaced what was streamed, so it is printed in full."""
     final = answer(**changes)
     assert render_answer_text(final, streamed=True).startswith(final.answer)
+
+
+def test_a_source_card_says_when_the_corpus_has_no_abstract() -> None:
+    from assistant.ui import source_card
+
+    title_only = Paper(paper_id="p1", title="Pathologies of Predictive Diversity in Deep Ensembles", abstract="",
+                       authors=["Geoff Pleiss", "John Cunningham"])
+    html = source_card(1, Hit(paper=title_only, score=1.0, passage=""), None, 1)
+    assert '<p class="pt-abstract">The corpus lists this paper without its abstract.</p>' in html

@@ -109,7 +109,7 @@ def test_year_filters(retriever: Retriever, year_from: int | None, year_to: int 
 
 
 @pytest.mark.parametrize(("source", "count"), [
-    ("poster_001", 11), ("trailer", 9), ("jsonl", 7), ("PAPERS.JSONL", 5), ("daily_000.txt", 5), ("nope", 0)])
+    ("poster_001", 12), ("trailer", 9), ("jsonl", 7), ("PAPERS.JSONL", 5), ("daily_000.txt", 5), ("nope", 0)])
 def test_source_filter(retriever: Retriever, source: str, count: int) -> None:
     hits = retriever.search("learning", k=20, filters=SearchFilters(source=source))
     assert len(hits) == count

@@ -71,6 +71,8 @@ EXPECTED_PAPERS: dict[str, list[tuple[str, list[str], str | None, str | None]]] 
          None, None),
         ("Provably Robust Conformal Prediction with Improved Efficiency", ["Ge Yan", "Yaniv Romano", "Tsui-Wei Weng"],
          None, None),
+        ("Pathologies of Predictive Diversity in Deep Ensembles",
+         ["Geoff Pleiss", "Taiga Abe", "E. Kelly Buchanan", "John Cunningham"], None, None),
         ("MuSc: Zero-Shot Industrial Anomaly Classification and Segmentation with Mutual Scoring of the Unlabeled "
          "Images", ["Xurui Li", "Ziming Huang", "Feng Xue", "Yu Zhou"], None, None),
         ("ODEFormer: Symbolic Regression of Dynamical Systems with Transformers",
@@ -137,7 +139,6 @@ EXPECTED_SKIPS: dict[str, list[tuple[int, str]]] = {
         (30, "text without a title: 'Attention-based neural networks such as '"),
     ],
     "poster_001.txt": [
-        (10, "title with no abstract: 'Pathologies of Predictive Diversity in Deep Ensembles'"),
         (21, "text without a title: 'Temporal abstraction and efficient plann'"),
     ],
     "trailer_003.txt": [],
@@ -217,9 +218,13 @@ def test_single_author_without_separator_is_an_author_line() -> None:
     assert paper.abstract.startswith("The predictions of small transformers")
 
 
-def test_title_without_abstract_does_not_steal_the_next_abstract() -> None:
-    papers = {p.title: p for p in parse_file(DATA / "poster_001.txt").papers}
-    assert "Pathologies of Predictive Diversity in Deep Ensembles" not in papers
+def test_title_without_abstract_is_kept_with_its_authors_and_does_not_steal_the_next_abstract() -> None:
+    report = parse_file(DATA / "poster_001.txt")
+    papers = {p.title: p for p in report.papers}
+    pathologies = papers["Pathologies of Predictive Diversity in Deep Ensembles"]
+    assert pathologies.abstract == ""
+    assert pathologies.authors == ["Geoff Pleiss", "Taiga Abe", "E. Kelly Buchanan", "John Cunningham"]
+    assert report.title_only == [(10, "Pathologies of Predictive Diversity in Deep Ensembles")]
     musc = next(p for t, p in papers.items() if t.startswith("MuSc"))
     assert musc.authors == ["Xurui Li", "Ziming Huang", "Feng Xue", "Yu Zhou"]
     assert musc.abstract.startswith("This paper studies zero-shot anomaly classification")
@@ -274,6 +279,20 @@ def test_jsonl_authors_list_or_string(tmp_path: Path, authors: object, expected:
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps({"title": "T", "abstract": "An abstract.", "authors": authors}) + "\n")
     assert parse_file(path).papers[0].authors == expected
+
+
+def test_jsonl_title_with_authors_but_no_abstract_is_kept_title_only(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "one.jsonl"
+    rows = [{"title": "Known Paper", "authors": ["A B"]}, {"title": "Known Paper Two", "abstract": " ", "authors": "C D"},
+            {"title": "Unknown Paper"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = parse_file(path)
+    assert [(p.title, p.abstract, p.authors) for p in report.papers] == [
+        ("Known Paper", "", ["A B"]), ("Known Paper Two", "", ["C D"])]
+    assert report.title_only == [(1, "Known Paper"), (2, "Known Paper Two")]
+    assert report.skipped == [(3, "title with no abstract: 'Unknown Paper'")]
 
 
 # --- dates ---------------------------------------------------------------------------------------------
@@ -369,7 +388,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "papers", "skips"), [
     ("000_93c08023696e0f68.txt", 38, {}),
-    ("001_399c9b84d8821e2e.txt", 279, {"text without a title": 4, "title with no abstract": 2}),
+    ("001_399c9b84d8821e2e.txt", 281, {"text without a title": 4}),
     ("003_e97ba3b526acec30.txt", 85, {}),
     ("004_efb8f7eddc51831e.txt", 213, {}),
 ])
@@ -382,8 +401,10 @@ def test_bundled_corpus_counts(name: str, papers: int, skips: dict[str, int]) ->
 
 
 def test_bundled_poster_skips_are_the_known_damaged_records() -> None:
-    skipped = [line for line, _ in parse_file(CORPUS / "001_399c9b84d8821e2e.txt").skipped]
-    assert skipped == [64, 340, 186, 414, 418, 666]
+    report = parse_file(CORPUS / "001_399c9b84d8821e2e.txt")
+    assert [line for line, _ in report.skipped] == [186, 414, 418, 666]  # abstracts whose title line was lost
+    assert report.title_only == [(64, "Pathologies of Predictive Diversity in Deep Ensembles"),
+                                 (340, "On the Sample Complexity of Lipschitz Constant Estimation")]
 
 
 def test_bundled_trailer_dates() -> None:
