@@ -68,9 +68,22 @@ def strip_request_tail(text: str) -> str:
     return text
 
 
+# what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y"
+_EXCLUSION = re.compile(r"\s*\(\s*(?:but\s+)?(?:not|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
+                        r"|(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?)\s+(?P<tail>[^()]+?)\s*[?.!]*$", re.I)
+
+
+def excluded_topics(question: str) -> list[str]:
+    """What a list request rules out, one reading per alternative: "transfer learning papers? (not domain adaptation
+    or cross-lingual transfer)" -> ["domain adaptation", "cross-lingual transfer"]."""
+    found = [m.group("inner") or m.group("tail") for m in _EXCLUSION.finditer(question)]
+    return [part.strip(" ,;:?.!") for text in found for part in re.split(r",\s*|\s+(?:or|and|nor)\s+", text)
+            if part.strip(" ,;:?.!")]
+
+
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
-    topic = strip_request_tail(question)
+    topic = strip_request_tail(_EXCLUSION.sub("", question).strip() or question)
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic
@@ -192,6 +205,13 @@ class WordRarity:
 
 
 _EXAMPLES = re.compile(r",?\s*\b(?:i\.?e\.?|e\.?g\.?|such as|like|including|especially|in particular)(?=\W)[^,;]*", re.I)
+
+
+def title_uses(paper: Paper, phrase: str) -> bool:
+    """Does the paper's title use every word of `phrase`, plural or not ("Lie groups" meets "Lie Group Decompositions")?"""
+    def singular(stems: list[str]) -> set[str]:
+        return {s[:-1] if len(s) > 3 and s.endswith("s") and not s.endswith("ss") else s for s in stems}
+    return singular(_stems(phrase)) <= singular(_stems(paper.title))
 
 
 def topic_core(topic: str) -> str:

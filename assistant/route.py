@@ -124,6 +124,11 @@ def explained_name(question: str) -> str | None:
     return match.group("name")
 
 
+# what is left of "X - anything in the corpus?" or "X: what do you have?" once the name is taken out
+_ONLY_ASKING = re.compile(r"(?:\W|\b(?:anything|something|what|do|you|we|have|got|is|there|here|in|the|corpus|collection"
+                          r"|library|please|any|from|them|him|her)\b)*", re.I)
+
+
 def route(question: str, facts: QueryFacts) -> Kind:
     if _OVERVIEW.search(question) and not _ONE_PAPER_OVERVIEW.search(question):
         return "overview"
@@ -132,7 +137,8 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "summary"  # "summarize the Mamba paper by X" is one paper; "summarize the papers by X" a list
     if _COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)):
         return "compare"
-    name_alone = facts.author and not re.search(r"\w", question.replace(facts.author, ""))  # "Yixin Chen?"
+    # "Yixin Chen?", "Cunningham, John - anything in the corpus?"
+    name_alone = facts.author and _ONLY_ASKING.fullmatch(question.replace(facts.author, ""))
     if facts.author and (_AUTHOR_CUE.search(question) or name_alone):
         return "author"
     if _SUMMARY.search(question):

@@ -19,8 +19,9 @@ from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import (Scored, list_pool, list_request, load_model, reading_pair_share, score_candidates,
-                                 search_topic, strip_request_tail, topic_alternatives, topic_core, topic_coverage)
+from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, load_model, reading_pair_share,
+                                 score_candidates, search_topic, strip_request_tail, title_uses, topic_alternatives,
+                                 topic_core, topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -316,6 +317,8 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
         kept = on_topic(chain, topic, kept)
+    ruled_out = excluded_topics(run.standalone)  # "(not domain adaptation)": drop papers whose title is about it
+    kept = [s for s in kept if not any(title_uses(s.hit.paper, phrase) for phrase in ruled_out)]
     if not kept:
         yield chain.refusal(run, reason=refusal)
         return

@@ -773,6 +773,14 @@ def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Ch
     assert set(cited) <= set(retrieved)
 
 
+def test_a_list_drops_the_papers_the_request_rules_out(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, everything = run(chain, "Which papers are about equivariant neural networks?")
+    _, ruled_out = run(chain, "Which papers are about equivariant neural networks (not Lie groups)?")
+    assert "Lie Group Decompositions for Equivariant Neural Networks" in {c.title for c in everything.citations}
+    assert {c.title for c in ruled_out.citations} == {c.title for c in everything.citations} - {
+        "Lie Group Decompositions for Equivariant Neural Networks"}
+
+
 @pytest.mark.parametrize("topic, evidence", [
     ("concomitant estimation", None),  # weak scores, but CoLiDE uses every rare word: let the candidates show it
     ("concomitant teleportation", False),  # no paper uses "teleportation": absent

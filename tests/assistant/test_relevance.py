@@ -10,8 +10,9 @@ import pytest
 
 from assistant.embedder import Embedder
 from assistant.relevance import (FEATURES, _head_shares, _pairs, _stems, feature_table, load_model, probabilities,
-                                 reading_pair_share, request_topic, score_candidates, topic_alternatives, topic_core,
+                                 reading_pair_share, request_topic, score_candidates, excluded_topics, title_uses, topic_alternatives, topic_core,
                                  topic_head)
+from assistant.records import Paper
 from assistant.retrieve import Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +85,23 @@ ROOT = Path(__file__).resolve().parents[2]
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic
+
+
+@pytest.mark.parametrize("question, topic, excluded", [
+    ("transfer learning papers? (not domain adaptation or cross-lingual transfer)", "transfer learning",
+     ["domain adaptation", "cross-lingual transfer"]),
+    ("papers on diffusion models, but not video diffusion?", "diffusion models", ["video diffusion"]),
+    ("Which papers use reinforcement learning excluding robotics?", "reinforcement learning", ["robotics"]),
+    ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not", []),
+    ("papers on notation-free proofs", "notation-free proofs", []),
+])
+def test_what_a_list_request_rules_out_is_no_part_of_its_topic(question: str, topic: str, excluded: list[str]) -> None:
+    assert (request_topic(question), excluded_topics(question)) == (topic, excluded)
+
+
+def test_title_uses_every_word_of_a_phrase() -> None:
+    paper = Paper(paper_id="p", title="Unsupervised Domain Adaptation via Optimal Transport", abstract="")
+    assert title_uses(paper, "domain adaptation") and not title_uses(paper, "cross-lingual transfer")
 
 
 def test_the_shipped_model_matches_the_features_and_is_calibrated() -> None:

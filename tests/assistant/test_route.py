@@ -129,6 +129,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Dao, Tri - what is in the corpus from them?", DAO, "author"),
     ("What do you have from Tri Dao", DAO, "author"),
     ("Tri Dao?", DAO, "author"),  # the name alone
+    ("Dao, Tri - anything in the corpus?", QueryFacts(author="Dao, Tri", topic=""), "author"),
     ("Papers by Tri Dao", NONE, "list"),  # without a catalog name it is a plain list question
     # summary
     ("Summarize LambdaNetworks", NONE, "summary"),
