@@ -785,7 +785,9 @@ _OVERVIEW_OF = re.compile(r"(?:overview|review|survey|report|summary|summari[sz]
                           r"|(?:corpus|literature|research|papers|collection|library)(?: here| in the corpus)? (?:says?|has to say|have to say))"
                           r"\s+(?:of|on|about|in|regarding|to|for)\s+(?:the\s+)?(?:(?:work|research|literature)\s+on\s+)?(.+)", re.I)
 # where the aspects a user enumerates begin: "X: A, B and C", "X (A, B, C)", "X, such as A and B"
-_ASPECTS_START = re.compile(r"\s*(?::|;|\s[-—]\s|\(|,?\s+(?:such as|including|e\.g\.,?|especially|notably)\s)", re.I)
+# a parenthesis starts the aspects only when it closes the question ("X (A, B and C)"), not in "using (large) LMs for X"
+_ASPECTS_START = re.compile(r"\s*(?::|;|\s[-—]\s|\((?=[^()]*\)?[\s.?!]*$)|,?\s+(?:such as|including|e\.g\.,?|especially|notably)\s)",
+                            re.I)
 
 
 def overview_request(question: str) -> tuple[str, list[str]]:

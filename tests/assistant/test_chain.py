@@ -634,6 +634,10 @@ def test_overview_topic_drops_the_request_framing(question: str, topic: str) -> 
      "machine learning for PDEs", ["neural operators", "physics-informed networks", "learned simulators"]),
     ("Write an overview of sequence models: linear attention and state space models", "sequence models",
      ["linear attention", "state space models"]),
+    # a parenthesis inside the topic is part of it
+    ("What does the literature say about using (large) language models inside other pipelines, e.g. as priors for "
+     "tabular learners, or reward writers for RL?", "using (large) language models inside other pipelines",
+     ["as priors for tabular learners", "reward writers for RL"]),
     # one item is a description of the topic, not a list of aspects
     ("Give me a literature review on optimization: learned solvers and heuristics", "optimization", []),
     ("Write a cited overview of causal discovery: how papers learn DAGs from observational or interventional data.",
