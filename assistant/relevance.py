@@ -68,9 +68,10 @@ def strip_request_tail(text: str) -> str:
     return text
 
 
-# what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y"
+# what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y", "X rather than Y"
 _EXCLUSION = re.compile(r"\s*\(\s*(?:but\s+)?(?:not|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
-                        r"|(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?)\s+(?P<tail>[^()]+?)\s*[?.!]*$", re.I)
+                        r"|(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
+                        r"|as\s+opposed\s+to)\s+(?P<tail>[^()]+?)\s*[?.!]*$", re.I)
 
 
 def excluded_topics(question: str) -> list[str]:

@@ -92,6 +92,9 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
      ["domain adaptation", "cross-lingual transfer"]),
     ("papers on diffusion models, but not video diffusion?", "diffusion models", ["video diffusion"]),
     ("Which papers use reinforcement learning excluding robotics?", "reinforcement learning", ["robotics"]),
+    ("papers that learn the noise schedule instead of fixing it by hand?", "learn the noise schedule", ["fixing it by hand"]),
+    ("Which papers make models interpretable by design rather than explaining them post hoc?",
+     "make models interpretable by design", ["explaining them post hoc"]),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not", []),
     ("papers on notation-free proofs", "notation-free proofs", []),
 ])
