@@ -290,10 +290,13 @@ def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
     reading's, when it has alternatives), or all of its words: the relevance model ranks within a pool, so when
     retrieval evidence is weak this asks for the topic itself ("transformer papers from 2022?": "The Devil in
     Linear Transformer", whose sentences score about 0.5 against one word; "influence functions or data
-    valuation": a paper that uses "influence functions"; "GAN papers?": one that uses StyleGAN)."""
-    bar = chain.settings.answer.list_min_topic_similarity
-    return [s for s in scored if s.sentence_similarity >= bar or s.pair_share >= 0.5 or s.word_share >= EVERY_WORD
-            or reading_pair_share(topic, s.hit.paper) >= 0.5]
+    valuation": a paper that uses "influence functions"; "GAN papers?": one that uses StyleGAN). A candidate the
+    relevance model is sure of stays (over the 28 such list questions of the eval sets, precision 0.74 -> 0.82 and
+    recall 0.47 -> 0.57)."""
+    cfg = chain.settings.answer
+    return [s for s in scored if s.sentence_similarity >= cfg.list_min_topic_similarity or s.pair_share >= 0.5
+            or s.word_share >= EVERY_WORD or reading_pair_share(topic, s.hit.paper) >= 0.5
+            or s.probability >= cfg.list_sure_probability]
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":

@@ -279,8 +279,8 @@ def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
 
     chain = SimpleNamespace(settings=Settings())
 
-    def scored(title: str, abstract: str, word_share: float) -> Scored:
-        return Scored(hit=Hit(paper=_paper(title, abstract), score=1.0), probability=0.6, sentence="",
+    def scored(title: str, abstract: str, word_share: float, probability: float = 0.6) -> Scored:
+        return Scored(hit=Hit(paper=_paper(title, abstract), score=1.0), probability=probability, sentence="",
                       sentence_similarity=0.3, word_share=word_share)
 
     face = scored("Face editing", "We edit faces in the latent space of StyleGAN.", 1.0)
@@ -288,3 +288,6 @@ def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
     assert on_topic(chain, "GAN", [face, other]) == [face]
     influence = scored("Studying generalization", "We use influence functions to trace outputs to data.", 0.5)
     assert on_topic(chain, "influence functions or data valuation", [influence, other]) == [influence]
+    # a candidate the relevance model is sure of stays, though a long topic is worded like none of its sentences
+    lora = scored("Computational Limits of Low-Rank Adaptation", "We study LoRA's fine-grained complexity.", 0.5, 0.85)
+    assert on_topic(chain, "prove computational complexity results, e.g. hardness under SETH", [lora, other]) == [lora]
