@@ -289,5 +289,5 @@ def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
     influence = scored("Studying generalization", "We use influence functions to trace outputs to data.", 0.5)
     assert on_topic(chain, "influence functions or data valuation", [influence, other]) == [influence]
     # a candidate the relevance model is sure of stays, though a long topic is worded like none of its sentences
-    lora = scored("Computational Limits of Low-Rank Adaptation", "We study LoRA's fine-grained complexity.", 0.5, 0.85)
+    lora = scored("Computational Limits of Low-Rank Adaptation", "We study LoRA's fine-grained complexity.", 0.5, 0.97)
     assert on_topic(chain, "prove computational complexity results, e.g. hardness under SETH", [lora, other]) == [lora]
