@@ -233,6 +233,16 @@ def topic_alternatives(topic: str, most: int = 8) -> list[str]:
     return list(dict.fromkeys(_phrase_alternatives(topic) + _word_alternatives(topic, most)))[:most]
 
 
+def listed_readings(topic: str) -> list[str]:
+    """The phrases of a topic that lists short plain phrases: "faces, human bodies or hands" -> ["faces", "human
+    bodies", "hands"]; [] when it is no such list (a linking word ties its words together: "X for A, B or C").
+    Used by the coverage checks, where one phrase covered is enough; the relevance features keep the topic whole."""
+    parts = [p.strip() for p in re.split(r",\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", topic) if p.strip()]
+    if "," not in topic or len(parts) < 3 or any(word.lower() in _LINKS for word in topic.split()):
+        return []
+    return parts if all(len(p.split()) <= 3 for p in parts) else []
+
+
 def _phrase_alternatives(topic: str) -> list[str]:
     """The two phrases of a topic that joins two plain phrases of 2-4 words once ("influence functions or data
     valuation", "causal discovery / structure learning"); none when a linking word ties them ("hallucination in

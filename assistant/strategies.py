@@ -19,9 +19,9 @@ from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, load_model, reading_pair_share,
-                                 score_candidates, search_topic, strip_request_tail, title_uses, topic_alternatives,
-                                 topic_core, topic_coverage)
+from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, listed_readings, load_model,
+                                 reading_pair_share, score_candidates, search_topic, strip_request_tail, title_uses,
+                                 topic_alternatives, topic_core, topic_coverage)
 from assistant.render import short_authors
 from assistant.retrieve import SearchFilters
 from assistant.tokens import truncate
@@ -264,7 +264,9 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     and so is a topic of a few words that no candidate uses all of (`every_word_used`).
     """
     cfg = chain.settings.answer
-    coverage, words = topic_coverage(topic, pool, chain.word_rarity())
+    # "economics, finance or social science": one paper about finance covers it
+    coverage, words = max(topic_coverage(reading, pool, chain.word_rarity())
+                          for reading in [topic, *listed_readings(topic_core(topic))])
     if words <= cfg.list_short_topic_words and coverage < cfg.list_min_topic_coverage:
         return False
     if not every_word_used(chain, topic, pool):
@@ -280,7 +282,8 @@ def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
     are near the topic, not on it. Longer topics are left to the coverage share: they are often paraphrases.
     """
     rarity, most = chain.word_rarity(), chain.settings.answer.list_exact_topic_words
-    readings = [topic_coverage(reading, pool, rarity) for reading in topic_alternatives(topic_core(topic))]
+    core = topic_core(topic)
+    readings = [topic_coverage(reading, pool, rarity) for reading in listed_readings(core) or topic_alternatives(core)]
     coverage, words = max(readings)
     return words > most or coverage >= EVERY_WORD
 

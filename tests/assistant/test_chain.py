@@ -788,6 +788,9 @@ def test_a_list_drops_the_papers_the_request_rules_out(chain: Chain, stub: Repla
 @pytest.mark.parametrize("topic, evidence", [
     ("concomitant estimation", None),  # weak scores, but CoLiDE uses every rare word: let the candidates show it
     ("concomitant teleportation", False),  # no paper uses "teleportation": absent
+    # a list of phrases is covered by a paper on one of them
+    ("teleportation, concomitant estimation or telepathy", None),
+    ("teleportation, levitation or telepathy", False),
 ])
 def test_a_weakly_scored_list_topic_is_absent_only_if_no_paper_uses_all_its_words(
         chain: Chain, retriever: Retriever, topic: str, evidence: bool | None) -> None:

@@ -10,8 +10,8 @@ import pytest
 
 from assistant.embedder import Embedder
 from assistant.relevance import (FEATURES, _head_shares, _pairs, _stems, feature_table, load_model, probabilities,
-                                 reading_pair_share, request_topic, score_candidates, excluded_topics, title_uses, topic_alternatives, topic_core,
-                                 topic_head)
+                                 reading_pair_share, request_topic, score_candidates, excluded_topics, title_uses,
+                                 listed_readings, topic_alternatives, topic_core, topic_head)
 from assistant.records import Paper
 from assistant.retrieve import Retriever
 
@@ -100,6 +100,17 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
 ])
 def test_what_a_list_request_rules_out_is_no_part_of_its_topic(question: str, topic: str, excluded: list[str]) -> None:
     assert (request_topic(question), excluded_topics(question)) == (topic, excluded)
+
+
+@pytest.mark.parametrize("topic, readings", [
+    ("faces, human bodies or hands", ["faces", "human bodies", "hands"]),
+    ("economics, finance, and social science", ["economics", "finance", "social science"]),
+    ("anomaly or OOD detection", []),  # no comma: the word alternatives read it
+    ("diffusion models for images, video or audio", []),  # "for" ties the words together
+    ("long-context language modelling with sparse attention, memory, or recurrence", []),
+])
+def test_listed_readings(topic: str, readings: list[str]) -> None:
+    assert listed_readings(topic) == readings
 
 
 def test_title_uses_every_word_of_a_phrase() -> None:
