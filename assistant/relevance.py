@@ -68,6 +68,8 @@ def strip_request_tail(text: str) -> str:
     return text
 
 
+# between the phrases of a list: "A, B or C", "A, B, and C", "neither A nor B"
+_LIST_SEPARATOR = re.compile(r",\s*(?:(?:or|and|nor)\s+)?|\s+(?:or|and|nor)\s+")
 # what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y", "X rather than Y"
 _EXCLUSION = re.compile(r"\s*\(\s*(?:but\s+)?(?:not|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
                         r"|(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
@@ -78,8 +80,7 @@ def excluded_topics(question: str) -> list[str]:
     """What a list request rules out, one reading per alternative: "transfer learning papers? (not domain adaptation
     or cross-lingual transfer)" -> ["domain adaptation", "cross-lingual transfer"]."""
     found = [m.group("inner") or m.group("tail") for m in _EXCLUSION.finditer(question)]
-    return [part.strip(" ,;:?.!") for text in found for part in re.split(r",\s*|\s+(?:or|and|nor)\s+", text)
-            if part.strip(" ,;:?.!")]
+    return [part.strip(" ,;:?.!") for text in found for part in _LIST_SEPARATOR.split(text) if part.strip(" ,;:?.!")]
 
 
 def request_topic(question: str) -> str:
@@ -237,7 +238,7 @@ def listed_readings(topic: str) -> list[str]:
     """The phrases of a topic that lists short plain phrases: "faces, human bodies or hands" -> ["faces", "human
     bodies", "hands"]; [] when it is no such list (a linking word ties its words together: "X for A, B or C").
     Used by the coverage checks, where one phrase covered is enough; the relevance features keep the topic whole."""
-    parts = [p.strip() for p in re.split(r",\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+", topic) if p.strip()]
+    parts = [p.strip() for p in _LIST_SEPARATOR.split(topic) if p.strip()]
     if "," not in topic or len(parts) < 3 or any(word.lower() in _LINKS for word in topic.split()):
         return []
     return parts if all(len(p.split()) <= 3 for p in parts) else []

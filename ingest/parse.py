@@ -231,7 +231,8 @@ def parse_poster(text: str, report: ParseReport) -> None:
 
     A single author has no ' · ', so a name-like line between a title and a long line counts too. A line
     after the authors that is itself followed by an author line is the next title: that paper lacks an
-    abstract and is kept with its title and authors only. Lines no record claims (an abstract whose title was lost) are reported as skipped.
+    abstract and is kept with its title and authors only. Lines no record claims (an abstract whose title was
+    lost) are reported as skipped.
     """
     lines = _content_lines(text)
     n = len(lines)
