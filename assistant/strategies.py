@@ -94,8 +94,8 @@ def answer_summary(chain: "Chain", run: "Run") -> "Stream":
     elif not _A_PAPER.search(run.standalone):  # "explain linear attention in simple terms": a topic, no one paper
         yield from answer_fact(chain, run)
         return
-    elif hits and chain.covered(hits) is True:  # a paper described, not named: the description must clearly match it
-        paper = hits[0].paper
+    elif hits and chain.covered(hits) is True and in_its_words(chain, run.standalone, hits[0]):
+        paper = hits[0].paper  # a paper described, not named: the description must clearly match it
     else:
         yield chain.refusal(run)
         return
@@ -157,6 +157,21 @@ def _title_only_summary(run: "Run", hit: Hit) -> "Stream":
 
 
 _NAME_LIKE = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # "COSMO", "ForgetNet", "pLSTM"
+
+
+# what asks for a summary around a description: "tl;dr of the paper that", "What's the gist of the study showing"
+_DESCRIPTION_FRAME = re.compile(r"^.*?\b(?:paper|work|study|article|preprint)\s+(?:that|which|where|in which|on|about|"
+                                r"showing|arguing|proposing)\s+|^\W*(?:tl;?dr|summari[sz]e|explain|what'?s the gist)"
+                                r"(?:\s+of)?\s+(?:the\s+)?", re.I)
+
+
+def in_its_words(chain: "Chain", question: str, hit: Hit) -> bool:
+    """Does the paper use enough of the description's words, weighted by rarity? Retrieval alone matches a
+    description of an absent paper to a near one ("... uses reinforcement learning to schedule elevators": a paper
+    on fair multi-agent MDPs, dense similarity 0.49)."""
+    description = _DESCRIPTION_FRAME.sub("", question, count=1) or question
+    share, _ = topic_coverage(description, [hit], chain.word_rarity())
+    return share >= chain.settings.answer.summary_min_description_coverage
 
 
 def name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:

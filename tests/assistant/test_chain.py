@@ -411,6 +411,23 @@ def test_summary_of_a_paper_the_corpus_lacks_is_refused(chain: Chain, stub: Repl
     assert answer.refused and answer.citations == [] and stub.requests == []
 
 
+@pytest.mark.parametrize("question", ["tl;dr of the paper that discovers brain states from fMRI of sleeping patients",
+                                      "tl;dr of the paper that makes transformers run programs on quantum computers"])
+def test_summary_of_a_described_paper_needs_the_description_in_its_words(chain: Chain, stub: ReplayEndpoint,
+                                                                          question: str) -> None:
+    """Retrieval rates the One-hot GLM for brain states (0.52) and Looped Transformers (0.60) as covering these
+    descriptions; neither paper uses "fMRI", "sleeping", "quantum": the near paper is not summarized in their place."""
+    _, answer = run(chain, question)
+    assert answer.refused and answer.citations == [] and stub.requests == []
+
+
+def test_summary_of_a_paper_described_in_its_own_words(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Problem: neural interactions change with brain states.\nMethod: a state-switching GLM."
+    _, answer = run(chain, "tl;dr of the paper that discovers switching brain states from neural interactions")
+    assert not answer.refused and [c.title for c in answer.citations] == [
+        "One-hot Generalized Linear Model for Switching Brain State Discovery"]
+
+
 def test_summary_of_a_paper_listed_without_abstract_says_so_without_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
     """The poster dump lists Pathologies… with title and authors only: nothing to summarize, and no guessing."""
     _, answer = run(chain, "Summarize the paper Pathologies of Predictive Diversity in Deep Ensembles")

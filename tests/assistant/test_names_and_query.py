@@ -231,3 +231,31 @@ def test_a_short_quoted_start_names_no_paper() -> None:
     papers = _papers(("Linear Attention via Orthogonal Memory", "We propose LAVO."),
                      ("Linear Attention Is All You Need for Vision", "A vision backbone."))
     assert NameIndex(papers).find("What do the 'Linear Attention' papers do?") == []
+
+
+_OPENING = "Neural recordings are hard to model. " * 20  # pushes what follows past the abstract's opening
+
+
+def test_a_name_the_abstract_gives_its_own_work_later_names_its_paper() -> None:
+    """ "irSLDS vs MR-SDS": one name defined late ("our ... (irSLDS)"), one introduced without parentheses."""
+    papers = _papers(("Parsing neural dynamics with infinite recurrent switching linear dynamical systems",
+                      _OPENING + "This defines our infinite recurrent switching linear dynamical system (irSLDS) model."),
+                     ("Modeling state-dependent communication between brain regions",
+                      _OPENING + "Here, we propose MR-SDS, a multiregion switching nonlinear state space model."),
+                     ("Noise-free Score Distillation", "Score Distillation Sampling (SDS) guides 3D generation."))
+    found = NameIndex(papers).find("irSLDS vs MR-SDS: how do the two models differ?")
+    assert [p.paper_id for p in found] == ["p0", "p1"]
+
+
+def test_a_late_acronym_of_someone_elses_method_names_nothing() -> None:
+    """A baseline defined late ("... Proximal Policy Optimization (PPO)") or a long way after "we propose" is no name of
+    the paper; a late name written in lowercase in the question ("raise") is a word, not the name "RAISE"."""
+    papers = _papers(("Fast Policy Search", _OPENING + "It beats Proximal Policy Optimization (PPO) on Atari."),
+                     ("Operators via Multigrid", _OPENING + "We show our method works on many kinds of partial "
+                      "differential equations (PDEs)."),
+                     ("Abstract Reasoning", _OPENING + "We propose RAISE, a latent model of rules."))
+    index = NameIndex(papers)
+    assert index.find("How does PPO compare on Atari?") == []
+    assert index.find("Which neural operators solve PDEs?") == []
+    assert index.find("How much does length control raise the correlation?") == []
+    assert [p.paper_id for p in index.find("What is RAISE?")] == ["p2"]
