@@ -73,6 +73,8 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     verdict = True if named else chain.covered(hits, run.standalone)
     if verdict is True and chain.retriever.glossary.unknown_names(run.standalone):
         verdict = None  # strong scores on the question's other words; the model may say the named thing is not covered
+    elif verdict is None and not named and not uses_the_words(chain, run.standalone, hits[:3]):
+        verdict = False  # unclear scores, and the best papers lack most of the question's words: near it, not on it
     if verdict is False:
         yield chain.refusal(run)
         return
@@ -163,6 +165,12 @@ _NAME_LIKE = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # "COSMO", "
 _DESCRIPTION_FRAME = re.compile(r"^.*?\b(?:paper|work|study|article|preprint)\s+(?:that|which|where|in which|on|about|"
                                 r"showing|arguing|proposing)\s+|^\W*(?:tl;?dr|summari[sz]e|explain|what'?s the gist)"
                                 r"(?:\s+of)?\s+(?:the\s+)?", re.I)
+
+
+def uses_the_words(chain: "Chain", question: str, hits: list[Hit]) -> bool:
+    """Does one of `hits` use `answer.fact_min_question_coverage` of the question's words, weighted by rarity?"""
+    share, _ = topic_coverage(question, hits, chain.word_rarity())
+    return share >= chain.settings.answer.fact_min_question_coverage
 
 
 def in_its_words(chain: "Chain", question: str, hit: Hit) -> bool:

@@ -332,6 +332,24 @@ def test_off_topic_question_is_refused_without_the_model(chain: Chain, stub: Rep
     assert answer.retrieved and max(h.dense_similarity or 0 for h in answer.retrieved) < 0.35
 
 
+@pytest.mark.parametrize("question", ["What speedup does the paper on quantum transformers report?",
+                                      "What accuracy do activation functions reach on spiking neuromorphic chips?"])
+def test_unclear_evidence_without_the_questions_words_is_refused_without_the_model(chain: Chain, stub: ReplayEndpoint,
+                                                                                   question: str) -> None:
+    """Dense similarity 0.31-0.39 is unclear evidence; the best papers use under 0.3 of the question's words (no
+    "quantum", "spiking", "neuromorphic"), so no model is asked to answer from them."""
+    _, answer = run(chain, question)
+    assert stub.requests == []
+    assert_refusal(answer)
+
+
+def test_unclear_evidence_in_the_questions_words_goes_to_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.responder = lambda prompt: "Looped transformers run programs like a computer [S1]."
+    _, answer = run(chain, "that paper where transformers act like computers with loops?")
+    assert len(stub.requests) == 1 and not answer.refused
+    assert [c.title for c in answer.citations] == ["Looped Transformers as Programmable Computers"]
+
+
 # --- follow-ups -----------------------------------------------------------------------------------------
 def test_follow_up_is_rewritten_before_retrieval(chain: Chain, stub: ReplayEndpoint, retriever: Retriever) -> None:
     case = RECORDED["rewrite_agent_attention"]
