@@ -38,7 +38,7 @@ RECORDED: dict[str, Any] = json.loads(
 MAMBA_Q = RECORDED["cited_mamba"]["question"]
 LINEAR_Q = RECORDED["uncited_linear_attention"]["question"]
 # Retrieval finds related papers (best dense similarity ~0.4) but none answers it: the model must judge.
-UNANSWERED_Q = "How does quantization affect the latency of diffusion models on mobile phones?"
+UNANSWERED_Q = "How are GLU variants used for speech recognition?"  # unclear evidence: the model must judge
 OFF_TOPIC = ["What affects crop yields in drought-stricken maize farms?",
              "How do proteins fold into their native structure?"]
 JSON_KEYS = {"question", "answer", "citations", "retrieved", "refused"}
@@ -333,10 +333,11 @@ def test_off_topic_question_is_refused_without_the_model(chain: Chain, stub: Rep
 
 
 @pytest.mark.parametrize("question", ["What speedup does the paper on quantum transformers report?",
-                                      "What accuracy do activation functions reach on spiking neuromorphic chips?"])
+                                      "What accuracy do activation functions reach on spiking neuromorphic chips?",
+                                      "How does quantization affect the latency of diffusion models on mobile phones?"])
 def test_unclear_evidence_without_the_questions_words_is_refused_without_the_model(chain: Chain, stub: ReplayEndpoint,
                                                                                    question: str) -> None:
-    """Dense similarity 0.31-0.39 is unclear evidence; the best papers use under 0.3 of the question's words (no
+    """Dense similarity 0.31-0.40 is unclear evidence; the best papers use under 0.3 of the question's words (no
     "quantum", "spiking", "neuromorphic"), so no model is asked to answer from them."""
     _, answer = run(chain, question)
     assert stub.requests == []
