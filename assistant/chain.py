@@ -61,6 +61,11 @@ def split_sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 
+def says_nothing(answer: str) -> bool:
+    """An answer of fewer than three words once its keys are gone: "[S1]" cites a paper and says nothing of it."""
+    return len(re.findall(r"[A-Za-z]{2,}", re.sub(r"\[[^\]]*\]", " ", answer))) < 3
+
+
 class Chain:
     def __init__(self, settings: Settings, retriever: Retriever, llm: "ChatClient"):
         self.settings = settings
@@ -234,7 +239,10 @@ class Chain:
             attributed.dropped += resolved.dropped
             resolved = attributed
         made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
-        if not resolved.citations or made_up:
+        if resolved.citations and says_nothing(raw):  # "[S1]" alone: the model picked its source and said nothing of it
+            picked = [hit for hit in hits if hit.paper.paper_id in {c.paper_id for c in resolved.citations}]
+            resolved, extractive = resolve(self.extractive(run.standalone, picked), picked), True
+        elif not resolved.citations or made_up:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read
             ask_again = (prompts.render("answer_numbers", numbers=", ".join(made_up)) if made_up
                          else prompts.render("answer_retry"))
@@ -246,8 +254,8 @@ class Chain:
             retried = resolve(retry, hits)
             retried.dropped += resolved.dropped
             resolved = retried
-            if unsupported_numbers(retry, sources, run.standalone):
-                resolved.citations = []  # still made up: the sources' own sentences are the answer
+            if unsupported_numbers(retry, sources, run.standalone) or says_nothing(retry):
+                resolved.citations = []  # still made up, or keys alone: the sources' own sentences are the answer
         if not resolved.citations:
             resolved = resolve(self.extractive(run.standalone, hits), hits)
             extractive = True

@@ -351,6 +351,15 @@ def test_unclear_evidence_in_the_questions_words_goes_to_the_model(chain: Chain,
     assert [c.title for c in answer.citations] == ["Looped Transformers as Programmable Computers"]
 
 
+def test_an_answer_of_keys_alone_becomes_the_cited_papers_own_sentences(chain: Chain, stub: ReplayEndpoint) -> None:
+    """The 1.5B model answered "that paper where transformers act like computers with loops?" with "[S1]" only."""
+    stub.responder = lambda prompt: "[S1]"
+    _, answer = run(chain, "that paper where transformers act like computers with loops?")
+    assert len(stub.requests) == 1 and answer.extractive and not answer.refused
+    assert [c.title for c in answer.citations] == ["Looped Transformers as Programmable Computers"]
+    assert "placing them in a loop" in answer.answer
+
+
 # --- follow-ups -----------------------------------------------------------------------------------------
 def test_follow_up_is_rewritten_before_retrieval(chain: Chain, stub: ReplayEndpoint, retriever: Retriever) -> None:
     case = RECORDED["rewrite_agent_attention"]
