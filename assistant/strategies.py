@@ -73,7 +73,8 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     verdict = True if named else chain.covered(hits, run.standalone)
     if verdict is True and chain.retriever.glossary.unknown_names(run.standalone):
         verdict = None  # strong scores on the question's other words; the model may say the named thing is not covered
-    elif verdict is None and not named and not uses_the_words(chain, run.standalone, hits[:3]):
+    elif verdict is None and not uses_the_words(chain, run.standalone, hits[:3],
+                                                chain.settings.answer.fact_min_question_coverage):
         verdict = False  # unclear scores, and the best papers lack most of the question's words: near it, not on it
     if verdict is False:
         yield chain.refusal(run)
@@ -167,19 +168,17 @@ _DESCRIPTION_FRAME = re.compile(r"^.*?\b(?:paper|work|study|article|preprint)\s+
                                 r"(?:\s+of)?\s+(?:the\s+)?", re.I)
 
 
-def uses_the_words(chain: "Chain", question: str, hits: list[Hit]) -> bool:
-    """Does one of `hits` use `answer.fact_min_question_coverage` of the question's words, weighted by rarity?"""
-    share, _ = topic_coverage(question, hits, chain.word_rarity())
-    return share >= chain.settings.answer.fact_min_question_coverage
+def uses_the_words(chain: "Chain", text: str, hits: list[Hit], share: float) -> bool:
+    """Does one of `hits` use `share` of the words of `text`, weighted by rarity? Retrieval alone matches a question
+    on an absent topic to a near paper ("... uses reinforcement learning to schedule elevators": a paper on fair
+    multi-agent MDPs, dense similarity 0.49)."""
+    return topic_coverage(text, hits, chain.word_rarity())[0] >= share
 
 
 def in_its_words(chain: "Chain", question: str, hit: Hit) -> bool:
-    """Does the paper use enough of the description's words, weighted by rarity? Retrieval alone matches a
-    description of an absent paper to a near one ("... uses reinforcement learning to schedule elevators": a paper
-    on fair multi-agent MDPs, dense similarity 0.49)."""
+    """Does the paper use `answer.summary_min_description_coverage` of the description ("tl;dr of the paper that X")?"""
     description = _DESCRIPTION_FRAME.sub("", question, count=1) or question
-    share, _ = topic_coverage(description, [hit], chain.word_rarity())
-    return share >= chain.settings.answer.summary_min_description_coverage
+    return uses_the_words(chain, description, [hit], chain.settings.answer.summary_min_description_coverage)
 
 
 def name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:
