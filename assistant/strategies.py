@@ -183,8 +183,8 @@ def in_its_words(chain: "Chain", question: str, hit: Hit) -> bool:
 
 def name_in_one_abstract(question: str, hits: list[Hit]) -> Paper | None:
     """The top hit, when the question uses a name (capitals inside a word) that its title or abstract uses and no
-    other of `hits` does: the name index knows only titles and early "(ACR)" definitions, and a later "our method
-    (COSMO)" names the paper as well."""
+    other of `hits` does: the name index keeps only names that point at one paper of the whole corpus, and two papers
+    call themselves COSMO ("tl;dr of COSMO, the zero-shot learning one": retrieval picks which)."""
     if not hits:
         return None
     names = {n for n in _NAME_LIKE.findall(question) if len(n) >= 3}
