@@ -240,7 +240,8 @@ class Chain:
             resolved = attributed
         made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
         if resolved.citations and says_nothing(raw):  # "[S1]" alone: the model picked its source and said nothing of it
-            picked = [hit for hit in hits if hit.paper.paper_id in {c.paper_id for c in resolved.citations}]
+            cited = {c.paper_id for c in resolved.citations}
+            picked = [hit for hit in hits if hit.paper.paper_id in cited]
             resolved, extractive = resolve(self.extractive(run.standalone, picked), picked), True
         elif not resolved.citations or made_up:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read
