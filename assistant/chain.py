@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 import numpy as np
 
 from assistant import prompts
-from assistant.attribution import attribute, prune_keys, rekey, unsupported_numbers
+from assistant.attribution import attribute, prune_keys, rekey, unsupported_names, unsupported_numbers
 from assistant.citations import StreamingCiter, canonical_keys, key_for, resolve
 from assistant.errors import ModelError, PapertrailError
 from assistant.named import NameIndex
@@ -204,7 +204,7 @@ class Chain:
         """Stream a cited answer over `context`. Without a surviving key: attribute uncited sentences to the
         one source that supports them, else ask once more in the same conversation, else answer extractively.
         A key that points away from the one source holding the sentence's numbers is moved there; an answer
-        stating a number no source gives is asked again once, naming it, then answered extractively.
+        stating a number or a name no source gives is asked again once, naming it, then answered extractively.
 
         With allow_refusal=False (retrieval evidence is strong), the model's NOT COVERED counts as a failed
         answer, not a refusal: the retry and the extractive fallback still answer from the sources."""
@@ -239,13 +239,16 @@ class Chain:
             attributed.dropped += resolved.dropped
             resolved = attributed
         made_up = unsupported_numbers(raw, sources, run.standalone) if resolved.citations else []
+        given = sources + [self.format_sources(context)]  # the model also read the passages and the authors
+        unnamed = unsupported_names(raw, given, run.standalone) if resolved.citations and not made_up else []
         if resolved.citations and says_nothing(raw):  # "[S1]" alone: the model picked its source and said nothing of it
             cited = {c.paper_id for c in resolved.citations}
             picked = [hit for hit in hits if hit.paper.paper_id in cited]
             resolved, extractive = resolve(self.extractive(run.standalone, picked), picked), True
-        elif not resolved.citations or made_up:
+        elif not resolved.citations or made_up or unnamed:
             # the retry continues the conversation, so llama.cpp reuses the sources it has already read
             ask_again = (prompts.render("answer_numbers", numbers=", ".join(made_up)) if made_up
+                         else prompts.render("answer_names", names=", ".join(unnamed)) if unnamed
                          else prompts.render("answer_retry"))
             retry = self.llm.complete(messages + [{"role": "assistant", "content": raw.strip() or "(no answer)"},
                                                   {"role": "user", "content": ask_again}])
@@ -255,7 +258,8 @@ class Chain:
             retried = resolve(retry, hits)
             retried.dropped += resolved.dropped
             resolved = retried
-            if unsupported_numbers(retry, sources, run.standalone) or says_nothing(retry):
+            if (unsupported_numbers(retry, sources, run.standalone) or unsupported_names(retry, given, run.standalone)
+                    or says_nothing(retry)):
                 resolved.citations = []  # still made up, or keys alone: the sources' own sentences are the answer
         if not resolved.citations:
             resolved = resolve(self.extractive(run.standalone, hits), hits)

@@ -46,6 +46,19 @@ def test_a_too_short_sentence_is_left_alone() -> None:
     assert best_source("Yes.", SOURCES) is None
 
 
+def test_unsupported_names_are_those_no_source_or_question_gives() -> None:
+    from assistant.attribution import unsupported_names
+    assert unsupported_names("LambdaResNets beat EfficientNets on ImageNet [S1].", SOURCES) == []
+    # a name made up inside a sentence, and an acronym: both flagged; matching is case-blind
+    assert unsupported_names("It is trained on the Common Voice corpus [S1] and scores 30 BLEU.", SOURCES) == \
+        ["BLEU", "Common", "Voice"]
+    assert unsupported_names("They use Linear Attention [S2].", SOURCES) == []
+    assert unsupported_names("Is it better than Performer? No, Performer is slower [S2].", SOURCES, "vs Performer?") == []
+    # a capital that opens a sentence, a line or a list item is no name; nor are keys and Markdown
+    assert unsupported_names("Yes. Faster models:\n- Quite fast [S1].\n**Transformers** [S2]", SOURCES) == []
+    assert unsupported_names("NOT COVERED", SOURCES) == []
+
+
 def test_unsupported_numbers_are_those_no_source_or_question_gives() -> None:
     from assistant.attribution import unsupported_numbers
 

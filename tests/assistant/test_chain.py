@@ -235,6 +235,21 @@ def test_a_number_made_up_twice_gives_the_sources_own_sentences(chain: Chain, st
     assert answer.extractive and "12" not in answer.answer and "5" in answer.answer
 
 
+def test_a_cited_reply_naming_what_no_source_names_is_asked_again(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.script = ["Mamba is evaluated on the Common Voice dataset [S1].",
+                   "Mamba has 5 times higher throughput than Transformers [S1]."]
+    _, answer = run(chain, MAMBA_Q)
+    assert len(stub.requests) == 2
+    assert "Common, Voice" in stub.requests[1]["messages"][-1]["content"]  # the retry names what no source names
+    assert answer.answer == "Mamba has 5 times higher throughput than Transformers [1]." and not answer.extractive
+
+
+def test_a_name_made_up_twice_gives_the_sources_own_sentences(chain: Chain, stub: ReplayEndpoint) -> None:
+    stub.script = ["Mamba is evaluated on Common Voice [S1].", "Mamba uses the Common Voice dataset [S1]."]
+    _, answer = run(chain, MAMBA_Q)
+    assert answer.extractive and "Common Voice" not in answer.answer and answer.citations
+
+
 def test_an_extractive_answer_to_a_how_much_question_quotes_the_sentence_with_the_number(chain: Chain) -> None:
     # the abstract of Tree-Planner (corpus file 001): the sentence closest to the question has no number
     planner = Paper(paper_id="p1", title="Tree-Planner: Efficient Close-loop Task Planning with Large Language Models",

@@ -18,6 +18,7 @@ EXPECTED = {
     "answer": {"sources", "question"},
     "answer_retry": set(),
     "answer_numbers": {"numbers"},
+    "answer_names": {"names"},
     "difference": {"sources"},
     "judge": {"question", "title", "excerpt"},
     "rewrite": {"history", "question"},
@@ -107,7 +108,7 @@ def render_calls() -> list[tuple[str, str, set[str]]]:
 
 def test_code_passes_each_template_its_placeholders() -> None:
     calls = render_calls()
-    assert {template for _, template, _ in calls} >= {"rewrite", "answer", "answer_retry", "answer_numbers", "summary",
+    assert {template for _, template, _ in calls} >= {"rewrite", "answer", "answer_retry", "answer_numbers", "answer_names", "summary",
                                                      "judge", "theme", "difference"}
     wrong = [(where, template, sorted(names), sorted(placeholders(template)))
              for where, template, names in calls if names != placeholders(template)]
