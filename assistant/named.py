@@ -16,13 +16,19 @@ _GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural
 _DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
 # the name a paper gives its own work past the abstract's opening: "... our infinite recurrent switching linear
 # dynamical system (irSLDS) model class", "we propose MR-SDS, a ...", "dubbed ToMe"
-_NAME = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*"  # two capitals or more: "irSLDS", "MR-SDS"
+_NAME = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9+*-]*"  # two capitals or more: "irSLDS", "MR-SDS", "Fed-GO-UCB"
 _OWN_DEFINED = re.compile(r"\b(?:our|[Ww]e (?:propose|introduce|present|develop|call|name|dub|term)\w*)"
                           rf"(?:\s+(?:a|an|the|novel|new|simple))*(?:\s+[\w',-]+){{1,8}}\s*\(({_NAME})\)")
-_OWN_NAME = re.compile(r"\b(?:[Ww]e (?:propose|introduce|present|develop)|called|dubbed|named|termed|coined)\s+"
+_OWN_NAME = re.compile(r"\b(?:[Ww]e (?:propose|introduce|present|develop|call|name|dub|term)|called|dubbed|named|termed|coined)\s+"
                        rf"({_NAME})(?=[\s,:;.(]|$)")
 _LATEX_DRESS = re.compile(r"\\[A-Za-z]+\s*|[${}]")  # "${\it GATE}$" -> "GATE"
 _COINED = re.compile(r"\b[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*\b")  # mixed case: HiPPO, MetaFormer, HuBERT
+
+
+def _plain_compound(name: str) -> bool:
+    """Capitalised words joined by hyphens ("Kolmogorov-Arnold", "Super-Efficient") describe, they do not name;
+    "Fed-GO-UCB", "S-Mamba" and "X-Decoder" do."""
+    return all(re.fullmatch(r"[A-Z]?[a-z]+", piece) for piece in name.split("-"))
 
 
 def _usable_name(name: str) -> bool:
@@ -87,7 +93,7 @@ class NameIndex:
         no "our" or "we propose" before it is most often a baseline, no name of this paper."""
         text = _LATEX_DRESS.sub("", paper.abstract)
         found = set(_OWN_DEFINED.findall(text)) | set(_OWN_NAME.findall(text))
-        names = {normalize_title(a) for a in found if len(a) >= 3 and a.lower() not in plain_words}
+        names = {normalize_title(a) for a in found if len(a) >= 3 and a.lower() not in plain_words and not _plain_compound(a)}
         return {n for n in names if _usable_name(n)}
 
     @staticmethod

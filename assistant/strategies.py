@@ -631,8 +631,9 @@ _COMPARE_SPLIT_ANY = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|\b(?:and|with)\b|,)\
 
 
 def _compare_body(question: str) -> str:
-    """A comparison without its framing ("Compare ...", "How does ..."): the parts that name the papers."""
-    return _COMPARE_FRAME.sub("", question).strip(" ?.!")
+    """A comparison without its framing ("Compare ...", "How does ...") and its own question (": how does each
+    ...?", ". What does each study?"): the parts that name the papers."""
+    return _COMPARE_FRAME.sub("", _COMPARE_ASK.sub("", question)).strip(" ?.!")
 
 
 def compared_papers(chain: "Chain", question: str) -> list[Paper]:
@@ -641,7 +642,7 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     to its best retrieval match when that match is clearly on it, never by a name inside it ("... merges the
     experts of a sparse MoE model" does not mean the paper that defines "MoE")."""
     body = _compare_body(question)
-    parts = [part for part in re.split(rf"\s*(?:{_COMPARE_BETWEEN})\s*", body, flags=re.I) if part.strip()]
+    parts = _split_between(chain, body)
     papers = _papers_of_parts(chain, parts)
     if 2 <= len(parts) == len(papers):  # "X vs Y", each part one paper: a title may hold "with" or "and"
         return papers[:3]
@@ -651,6 +652,21 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     if len(papers) >= 2:
         return papers[:3]
     return (papers + [p for p in chain.named_papers(question) if p not in papers])[:3]
+
+
+def _split_between(chain: "Chain", body: str) -> list[str]:
+    """The parts of "A vs B", "A compared to B": a "vs." inside a title ("Revisiting Discriminative vs. Generative
+    Classifiers") joins its two sides back when together they start that title."""
+    cuts = [(m.start(), m.end()) for m in re.finditer(rf"\s*(?:{_COMPARE_BETWEEN})\.?\s*", body, flags=re.I)]
+    spans = [(start, end) for (_, start), (end, _) in zip([(0, 0)] + cuts, cuts + [(len(body), len(body))])]
+    merged = [spans[0]]
+    for start, end in spans[1:]:
+        first, last = merged[-1]
+        if body[first:last].strip() and body[start:end].strip() and chain.paper_titled(body[first:end]):
+            merged[-1] = (first, end)
+        else:
+            merged.append((start, end))
+    return [body[start:end] for start, end in merged if body[start:end].strip()]
 
 
 def _unmatched_parts(chain: "Chain", question: str) -> list[str]:
@@ -719,11 +735,12 @@ def answer_compare(chain: "Chain", run: "Run") -> "Stream":
 
 
 # "A vs B: how does each inject prior knowledge?" -> "how does each inject prior knowledge"
-_COMPARE_ASK = re.compile(r"(?::|\s[-–—]|;)\s*((?:how|what|which|why|where|when|does|do|did|is|are)\b[^:;?]{8,}?)\s*\??\s*$", re.I)
+_COMPARE_ASK = re.compile(r"(?::|\s[-–—]|;|(?<!\bvs)\.\s)\s*((?:how|what|which|why|where|when|does|do|did|is|are)\b[^:;?]{8,}?)"
+                          r"\s*\??\s*$", re.I)
 
 
 def compare_ask(question: str) -> str | None:
-    """What a comparison asks beyond "compare A and B", when it says so after a colon or dash."""
+    """What a comparison asks beyond "compare A and B", when it says so after a colon, a dash or a full stop."""
     match = _COMPARE_ASK.search(question)
     return match.group(1).strip() if match else None
 

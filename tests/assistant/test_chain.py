@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,11 +28,12 @@ from assistant.citations import resolve
 from assistant.embedder import Embedder
 from assistant.llm import ChatClient
 from assistant.llm_server import LocalServer
+from assistant.named import NameIndex
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.strategies import (name_in_one_abstract, _title_has_all, compare_ask, compared_papers, list_evidence,
-                                  overview_request)
+from assistant.strategies import (name_in_one_abstract, _title_has_all, _compare_body, _split_between, compare_ask,
+                                  compared_papers, list_evidence, overview_request)
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -732,9 +734,32 @@ def test_comparison_answers_its_own_question_in_the_first_row(chain: Chain, stub
     ("the scattering theory paper vs the sparse-regularization one - what does each one explain?", "what does each one explain"),
     ("Compare Mamba and S4", None),
     ("Compare LASP-2 vs LASP", None),
+    ("Compare A, B and Fed-GO-UCB. What constraint does each one study?", "What constraint does each one study"),
 ])
-def test_compare_ask_is_what_follows_a_colon_or_dash(question: str, ask: str | None) -> None:
+def test_compare_ask_is_what_follows_a_colon_dash_or_full_stop(question: str, ask: str | None) -> None:
     assert compare_ask(question) == ask
+
+
+@pytest.mark.parametrize("question, body", [
+    ("EcoFormer vs SOFT (softmax-free transformers): how does each get attention down to linear complexity?",
+     "EcoFormer vs SOFT (softmax-free transformers)"),
+    ("Compare 'A paper', 'B paper' and Fed-GO-UCB. What constraint does each one study?", "'A paper', 'B paper' and Fed-GO-UCB"),
+    ("Compare Mamba vs. S4", "Mamba vs. S4"),
+])
+def test_the_parts_of_a_comparison_leave_out_its_own_question(question: str, body: str) -> None:
+    """The ask's words ("linear complexity") once resolved "SOFT (softmax-free transformers)" to another linear-attention paper."""
+    assert _compare_body(question) == body
+
+
+def test_a_vs_inside_a_title_joins_its_two_sides() -> None:
+    papers = {pid: Paper(paper_id=pid, title=title, abstract="An abstract.") for pid, title in [
+        ("p0", "Intriguing Properties of Generative Classifiers"),
+        ("p1", "Revisiting Discriminative vs. Generative Classifiers: Theory and Implications")]}
+    titled = SimpleNamespace(paper_titled=NameIndex(papers).title_starting)
+    assert _split_between(titled, "intriguing properties of generative classifiers vs revisiting discriminative vs. "
+                                  "generative classifiers") == [
+        "intriguing properties of generative classifiers", "revisiting discriminative vs. generative classifiers"]
+    assert _split_between(titled, "Mamba vs S4 vs Hyena") == ["Mamba", "S4", "Hyena"]
 
 
 def test_comparison_with_a_paper_listed_without_abstract_says_its_cells_are_unknown(chain: Chain,

@@ -259,3 +259,16 @@ def test_a_late_acronym_of_someone_elses_method_names_nothing() -> None:
     assert index.find("Which neural operators solve PDEs?") == []
     assert index.find("How much does length control raise the correlation?") == []
     assert [p.paper_id for p in index.find("What is RAISE?")] == ["p2"]
+
+
+def test_a_hyphenated_name_the_abstract_gives_later_names_its_paper_but_plain_compounds_do_not() -> None:
+    """ "named Fed-GO-UCB" and "we call RegNet" name the paper (capitals after a hyphen count); capitalised words
+    joined by hyphens ("we propose Kolmogorov-Arnold Networks") describe, and other papers use them too."""
+    papers = _papers(("Communication-Efficient Federated Non-Linear Bandit Optimization",
+                      _OPENING + "In this paper, we propose a new algorithm, named Fed-GO-UCB, for federated bandits."),
+                     ("Designing Network Design Spaces", _OPENING + "We arrive at regular networks that we call RegNet."),
+                     ("KAN", _OPENING + "We propose Kolmogorov-Arnold Networks as alternatives to MLPs."),
+                     ("Convolutional KANs", "Convolutions for Kolmogorov-Arnold networks."))
+    index = NameIndex(papers)
+    assert [p.paper_id for p in index.find("Compare Fed-GO-UCB and RegNet")] == ["p0", "p1"]
+    assert index.find("List the papers on Kolmogorov-Arnold networks.") == []
