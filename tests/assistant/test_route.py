@@ -179,6 +179,10 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Kronecker products or tensor decompositions - which papers use them?", NONE, "list"),
     ("LinFusion or LiT, which one needs less compute?", NONE, "compare"),
     ("Is Mamba faster than attention or not? Which benchmarks show it?", NONE, "fact"),
+    # one paper's record is a fact, however the request opens; the authors of many papers are a list's matter
+    ("List the authors of the DNABERT-2 paper.", NONE, "fact"),
+    ("Can you give me the publication year of Mamba?", NONE, "fact"),
+    ("List the authors of papers on diffusion models", NONE, "list"),
 ]
 
 
