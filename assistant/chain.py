@@ -57,7 +57,9 @@ _ASKS_FOR_A_QUANTITY = re.compile(r"\b(?:how (?:much|many|fast|large|big|long|of
 
 def split_sentences(text: str) -> list[str]:
     # a dump sometimes lost the space after a full stop ("observations.Recently"): a capitalised word still starts one
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|(?<=[a-z0-9%)][.!?])(?=[A-Z][a-z])", text.strip())
+    # "(e.g. H3 and Hyena)", "Smith et al. Show", "vs. Mamba": an abbreviation's full stop ends no sentence
+    parts = re.split(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bvs\.)(?<!\bcf\.)(?<!\bFig\.)(?<!\bEq\.)"
+                     r"\s+(?=[A-Z0-9(\[])|(?<=[a-z0-9%)][.!?])(?=[A-Z][a-z])", text.strip())
     return [p.strip() for p in parts if len(p.strip()) > 20]
 
 

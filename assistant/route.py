@@ -26,7 +26,7 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b"
                        # "the common approaches to X", "the main lines of work", "an intro section on X", "compare and contrast
                        # the approaches to X", "open problems in X", "tell me about research on X"
-                       r"|common approaches to|main (?:lines|families) of (?:work|research|methods)|intro(?:duction)? section (?:on|about)"
+                       r"|(?:common|main|major|key|different|various|existing) (?:approaches|methods|techniques|strategies) (?:to|for)\b|main (?:lines|families) of (?:work|research|methods)|intro(?:duction)? section (?:on|about)"
                        r"|compare and contrast the (?:approaches|methods|work)|open (?:problems|questions|challenges) in\b"
                        r"|tell me about (?:the )?(?:research|work|literature) (?:on|in|about))\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s|\bside[- ]by[- ]side\b"

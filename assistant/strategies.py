@@ -491,15 +491,28 @@ def _relevant_if_covered(chain: "Chain", topic: str, pool: list[Hit]) -> Generat
     return on_topic(chain, topic, scored) if covered is None else scored
 
 
-_OPEN = re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown)|open (?:question|problem|challenge)s?|"
-                   r"limitations?|future (?:work|research|directions?)|yet to be|not well understood|little is known|"
-                   r"challeng(?:e|es|ing)|bottleneck)\b", re.I)
+# cues of an open problem, the plainest first: "remains unclear" says more than "a challenge"
+_OPEN = [re.compile(r"\b(remains? (?:an )?(?:open|unclear|challenging|unknown|elusive)|open (?:question|problem|challenge)s?|"
+                    r"future (?:work|research|directions?)|yet to be|not (?:well|yet|fully) understood|little is known|"
+                    r"poorly understood|unexplored|under-?explored)\b", re.I),
+         re.compile(r"\b(limitations?|challenges?|bottlenecks?)\b", re.I)]  # "challenging datasets" describes
+# a sentence that names a problem to say how this paper solves it is no open question
+_REMEDY = re.compile(r"\b(?:we|our|this (?:paper|work)|to (?:address|overcome|tackle|solve|mitigate|alleviate|remedy|"
+                     r"bridge|resolve)|propos\w*|introduc\w*)\b", re.I)
 
 
 def open_questions(kept: list[Hit], most: int = 3) -> str:
-    """Sentences where the papers themselves name open problems or limitations, each cited (G keys)."""
-    found = [(i, sentence) for i, hit in enumerate(kept) for sentence in split_sentences(hit.paper.abstract)
-             if _OPEN.search(sentence)][:most]
+    """Sentences where the papers themselves name open problems or limitations, each cited (G keys): the plainest
+    cues first, at most one sentence per paper, none that goes on to say how the paper solves it."""
+    found: list[tuple[int, str]] = []
+    for cue in _OPEN:
+        for i, hit in enumerate(kept):
+            if len(found) < most and all(i != j for j, _ in found):
+                sentence = next((s for s in split_sentences(hit.paper.abstract)
+                                 if cue.search(s) and not _REMEDY.search(s)), None)
+                if sentence:
+                    found.append((i, sentence))
+    found.sort()
     if not found:
         return "The abstracts of these papers do not name open problems explicitly."
     return "\n".join(f"- {sentence} [G{i}]" for i, sentence in found)
@@ -527,18 +540,32 @@ def paragraph_with_global_keys(chain: "Chain", prompt: str, topic: str, members:
 
 
 def group_into_themes(chain: "Chain", hits: list[Hit], most: int = 3) -> list[tuple[str, list[Hit]]]:
-    """Greedy clustering of the papers' title vectors; a theme is named by its members' shared title words."""
+    """Greedy clustering of the papers' title vectors; a theme is named by its members' shared title words. Papers
+    that all look alike at the usual bar (ten linear-attention papers for "efficient attention") are grouped again
+    at a stricter one, so that an overview of four papers or more has two themes at least."""
     if len(hits) <= 3:
         return [(_theme_name(hits), hits)]
     vectors = chain.retriever.embedder.embed([h.paper.title + ". " + h.paper.abstract[:300] for h in hits])
+    for bar in (0.45, 0.55, 0.65):
+        groups = _greedy_groups(vectors, bar, most)
+        if len(groups) >= 2:
+            break
+    members = [[hits[i] for i in g] for g in groups]
+    if any(len(group) < 2 for group in members):  # a theme of one paper is named by its title: nothing to set apart
+        return [(_theme_name(group), group) for group in members]
+    return [(_theme_name(group, [h for other in members if other is not group for h in other]), group) for group in members]
+
+
+def _greedy_groups(vectors: np.ndarray, bar: float, most: int) -> list[list[int]]:
+    """Each vector joins the group whose mean it is closest to, when closer than `bar` (or when `most` groups exist)."""
     groups: list[list[int]] = []
-    for i in range(len(hits)):
+    for i in range(len(vectors)):
         best = max(range(len(groups)), key=lambda g: float(vectors[i] @ vectors[groups[g]].mean(axis=0)), default=None)
-        if best is not None and (len(groups) >= most or float(vectors[i] @ vectors[groups[best]].mean(axis=0)) > 0.45):
+        if best is not None and (len(groups) >= most or float(vectors[i] @ vectors[groups[best]].mean(axis=0)) > bar):
             groups[best].append(i)
         else:
             groups.append([i])
-    return [(_theme_name([hits[i] for i in g]), [hits[i] for i in g]) for g in groups]
+    return groups
 
 
 def _renumber_global(raw: str, kept: list[Hit], renumber: bool = True) -> tuple[str, list]:
@@ -872,12 +899,17 @@ def _split_top_level(text: str) -> list[str]:
     return [i for i in items if i]
 
 
-def _theme_name(hits: list[Hit]) -> str:
-    counts: dict[str, int] = {}
-    for hit in hits:
-        for word in {w.lower() for w in _topic_words(hit.paper.title) if len(w) > 3}:
-            counts[word] = counts.get(word, 0) + 1
-    common = [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1][:3]
+def _theme_name(hits: list[Hit], others: list[Hit] | None = None) -> str:
+    """The title words the theme's papers share, those that set it apart from the other themes first (every
+    theme of an efficient-attention overview shares "attention")."""
+    def shares(papers: list[Hit]) -> dict[str, float]:
+        counts: dict[str, int] = {}
+        for hit in papers:
+            for word in {w.lower() for w in _topic_words(hit.paper.title) if len(w) > 3}:
+                counts[word] = counts.get(word, 0) + 1
+        return {word: n / len(papers) for word, n in counts.items() if n > 1 or papers is others}
+    own, outside = shares(hits), shares(others) if others else {}
+    common = sorted(own, key=lambda w: (-(own[w] - outside.get(w, 0.0)), -own[w], w))[:3]
     return ", ".join(w.capitalize() for w in common) if common else hits[0].paper.title.split(":")[0][:60]
 
 

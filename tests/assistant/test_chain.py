@@ -33,7 +33,7 @@ from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.strategies import (name_in_one_abstract, _title_has_all, _compare_body, _split_between, compare_ask,
-                                  compared_papers, list_evidence, overview_request)
+                                  compared_papers, group_into_themes, list_evidence, open_questions, overview_request)
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -749,6 +749,28 @@ def test_compare_ask_is_what_follows_a_colon_dash_or_full_stop(question: str, as
 def test_the_parts_of_a_comparison_leave_out_its_own_question(question: str, body: str) -> None:
     """The ask's words ("linear complexity") once resolved "SOFT (softmax-free transformers)" to another linear-attention paper."""
     assert _compare_body(question) == body
+
+
+def test_open_questions_are_problems_the_papers_leave_open_not_the_ones_they_solve() -> None:
+    def hit(pid: str, abstract: str) -> Hit:
+        return Hit(paper=Paper(paper_id=pid, title=f"Paper {pid}", abstract=abstract), score=1.0)
+    kept = [hit("p0", "Linear attention is fast. To address these limitations, we propose X. How it scales remains unclear. "
+                      "It is also not well understood why."),
+            hit("p1", "We test on challenging benchmarks. Long inputs are a challenge for training."),
+            hit("p2", "We propose Y, which removes this limitation.")]
+    assert open_questions(kept) == ("- How it scales remains unclear. [G0]\n"
+                                    "- Long inputs are a challenge for training. [G1]")
+
+
+def test_papers_that_all_look_alike_still_make_two_themes_named_by_what_sets_them_apart(chain: Chain) -> None:
+    titles = ["Linear Attention for Vision Transformers", "Focused Linear Attention in Vision Transformers",
+              "Linear Attention Language Models Balance Recall", "Gated Linear Attention for Language Modeling"]
+    hits = [Hit(paper=Paper(paper_id=f"p{i}", title=title, abstract=f"{title}. We make attention linear in the "
+                                                                    "sequence length."), score=1.0)
+            for i, title in enumerate(titles)]  # one group at the usual bar (0.45)
+    themes = group_into_themes(chain, hits)
+    assert [[h.paper.paper_id for h in members] for _, members in themes] == [["p0", "p1"], ["p2", "p3"]]
+    assert themes[0][0].startswith(("Transformers", "Vision")) and themes[1][0].startswith("Language")
 
 
 def test_a_vs_inside_a_title_joins_its_two_sides() -> None:

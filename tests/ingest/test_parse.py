@@ -447,3 +447,12 @@ def test_paper_text_resolves_latex_escapes_and_sentences_split_where_a_dump_lost
     assert (paper.title, paper.abstract) == ("A Tiny Model", "It reduces cost by 92.2% for R&D teams.")
     assert split_sentences("We study close-loop task planning here.Recently, prompting LLMs became popular. It is 3.5x faster than before.") == [
         "We study close-loop task planning here.", "Recently, prompting LLMs became popular.", "It is 3.5x faster than before."]
+
+
+def test_an_abbreviation_ends_no_sentence() -> None:
+    from assistant.chain import split_sentences
+
+    assert split_sentences("Efficient alternatives to attention (e.g. H3 and Hyena) fall short on recall. "
+                           "As Smith et al. Showed, cf. Table 2, this holds. Linear attention vs. Softmax is next.") == [
+        "Efficient alternatives to attention (e.g. H3 and Hyena) fall short on recall.",
+        "As Smith et al. Showed, cf. Table 2, this holds.", "Linear attention vs. Softmax is next."]
