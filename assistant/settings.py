@@ -116,6 +116,13 @@ class AnswerSettings(_Group):
     list_threshold: float | None = Field(
         None, description="Relevance probability a list candidate needs; default: the fitted model's threshold.")
     overview_papers: int = Field(10, description="Most papers an overview cites.")
+    similar_min_similarity: float = Field(
+        0.55, description="'Papers similar to Mamba': a paper is listed when the MiniLM similarity of its title and "
+                          "abstract to the named paper's is this high (DNABERT-2's nearest paper scores 0.54, an LLM "
+                          "compression paper: the corpus has no other genome model)...")
+    similar_margin: float = Field(
+        0.1, description="...and within this much of the nearest paper's (Mamba's nearest scores 0.79, a linear "
+                         "recurrence paper; a paper that only mentions Mamba scores less).")
 
 
 class UISettings(_Group):

@@ -324,8 +324,50 @@ def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
             or s.probability >= cfg.list_sure_probability]
 
 
+_SIMILAR = re.compile(r"^(?:similar to|like|resembling|comparable to|in the spirit of|along the lines of)\s+(?:the\s+)?"
+                      r"(?P<name>.+?)(?:\s+paper)?$", re.I)
+
+
+def similar_to(chain: "Chain", asked: str) -> tuple[str, Paper | None]:
+    """ "similar to Mamba" -> ("Mamba", the Mamba paper) when the name is one paper's; the topic alone otherwise."""
+    match = _SIMILAR.match(asked)
+    if not match:
+        return asked, None
+    named = chain.named_papers(match.group("name"), 1)
+    return match.group("name"), (named[0] if named else None)
+
+
+def answer_similar(chain: "Chain", run: "Run", model: Paper, filters: SearchFilters) -> "Stream":
+    """Papers like a named one: its nearest neighbours by the MiniLM similarity of title and abstract, those close
+    to it and near the nearest (`answer.similar_min_similarity`, `answer.similar_margin`), closest first."""
+    cfg = chain.settings.answer
+    described = f"{model.title}. {model.abstract}"
+    pool = [h for h in chain.retriever.search(described, cfg.list_pool, filters, read_metadata=False) if h.paper != model]
+    vectors = chain.retriever.embedder.embed([described] + [f"{h.paper.title}. {h.paper.abstract}" for h in pool])
+    closeness = vectors[1:] @ vectors[0]
+    ranked = sorted(zip(closeness.tolist(), pool), key=lambda pair: -pair[0])
+    run.hits = [hit for _, hit in ranked]
+    bar = max(cfg.similar_min_similarity, (ranked[0][0] if ranked else 1.0) - cfg.similar_margin)
+    kept = [hit for close, hit in ranked if close >= bar]
+    if not kept:
+        yield chain.refusal(run, reason=f"No paper in the corpus is close to **{model.title}**.")
+        return
+    lines = [f"- **{h.paper.title}**: {_contribution(h.paper.abstract, title=h.paper.title) or NO_ABSTRACT} [S{i + 1}]"
+             for i, h in enumerate(kept)]
+    raw = (f"The corpus has {len(kept)} paper{'s' if len(kept) != 1 else ''} like **{model.title}**, closest "
+           "first:\n" + "\n".join(lines))
+    resolved = resolve(raw, kept)
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="list", standalone_question=run.standalone)
+
+
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
     asked, filters = list_request(chain.retriever, run.standalone, run.filters)
+    asked, model_paper = similar_to(chain, asked)
+    if model_paper:
+        yield from answer_similar(chain, run, model_paper, filters)
+        return
     topic = search_topic(chain.retriever, asked)
     pool = run.hits = list_pool(chain.retriever, topic, filters, chain.settings.answer.list_pool)
     note = _date_note(chain, filters)

@@ -873,6 +873,29 @@ def test_list_on_a_topic_whose_rare_words_no_paper_uses_is_refused(chain: Chain,
     assert answer.refused and answer.citations == [] and "does not cover" in answer.answer
 
 
+def test_papers_similar_to_a_named_one_are_its_nearest_neighbours_without_itself(chain: Chain,
+                                                                                    stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "Find papers similar to Mamba.")
+    assert stub.requests == []  # no model call
+    mamba = "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"
+    assert answer.kind == "list" and answer.answer.startswith("The corpus has ") and f"like **{mamba}**" in answer.answer
+    titles = [c.title for c in answer.citations]
+    assert titles and mamba not in titles
+    vectors = chain.retriever.embedder.embed([f"{p.title}. {p.abstract}" for p in
+                                              [chain.retriever.papers[c.paper_id] for c in answer.citations]])
+    model = next(p for p in chain.retriever.papers.values() if p.title == mamba)
+    closeness = vectors @ chain.retriever.embedder.embed([f"{model.title}. {model.abstract}"])[0]
+    assert list(closeness) == sorted(closeness, reverse=True)  # closest first
+    assert min(closeness) >= max(0.55, max(closeness) - 0.1 - 1e-6)
+
+
+def test_papers_similar_to_one_with_no_neighbour_are_refused_with_the_nearest_as_related(chain: Chain) -> None:
+    # its nearest paper in the test corpus scores 0.40
+    _, answer = run(chain, "Which papers are similar to MuSc?")
+    assert answer.refused and answer.answer.startswith("No paper in the corpus is close to **MuSc: Zero-Shot")
+    assert answer.citations == [] and "Related, but not covering this:" in answer.answer
+
+
 def test_list_cites_every_relevant_paper_once_without_asking_the_model(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, EQUIVARIANT_Q)
     assert stub.requests == []  # the default judge is the relevance model, not the chat model
