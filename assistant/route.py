@@ -26,7 +26,8 @@ _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the l
                        r"|what do (?:the |these )?papers (?:collectively )?(?:conclude|find|agree on)\b"
                        # "the common approaches to X", "the main lines of work", "an intro section on X", "compare and contrast
                        # the approaches to X", "open problems in X", "tell me about research on X"
-                       r"|(?:common|main|major|key|different|various|existing) (?:approaches|methods|techniques|strategies) (?:to|for)\b|main (?:lines|families) of (?:work|research|methods)|intro(?:duction)? section (?:on|about)"
+                       r"|(?:common|main|major|key|different|various|existing) (?:approaches|methods|techniques|strategies) (?:to|for)\b"
+                       r"|main (?:lines|families) of (?:work|research|methods)|intro(?:duction)? section (?:on|about)"
                        r"|compare and contrast the (?:approaches|methods|work)|open (?:problems|questions|challenges) in\b"
                        r"|tell me about (?:the )?(?:research|work|literature) (?:on|in|about))\b", re.I)
 _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|differences? between|differ from)\s|\bside[- ]by[- ]side\b"
@@ -37,6 +38,8 @@ _COMPARE = re.compile(r"^\s*(?:please\s+)?(compare|contrast)\b|\b(versus|vs\.?|d
                       r"|\bdistinguish(?:es)?\s[^?]{2,80}?\sfrom\s|^\s*how (?:is|are) [^?]{2,80}? different (?:from|than)\s"
                       r"|^\s*which (?:one |of (?:the|these|them) (?:two|three) )?(?:is|was|does|do|has|gets|scales|performs|works)"
                       r"\b[^?]{0,40}?\b(?:better|worse|faster|slower|cheaper|more|less|higher|lower|best)\b[^?]*\bor\b", re.I)
+# "generative vs. discriminative classification - which papers?" asks for papers on a topic that holds a "vs."
+_WHICH_PAPERS = re.compile(r"\bwhich (?:papers|works|studies|articles)\b", re.I)
 # "compared to/with" asks for a comparison ("Mamba compared to S4?") unless it qualifies a fact question
 # ("How much faster is Mamba compared to Transformers?", "What speedup does X report compared with Y?").
 _COMPARED = re.compile(r"\bcompared (?:to|with)\s", re.I)
@@ -139,7 +142,8 @@ def route(question: str, facts: QueryFacts) -> Kind:
     an_authors_papers = bool(facts.author) and bool(re.search(r"\b(papers|works|publications)\b", question, re.I))
     if re.match(r"\s*(summari[sz]e|tl;?dr)\b", question, re.I) and not an_authors_papers:
         return "summary"  # "summarize the Mamba paper by X" is one paper; "summarize the papers by X" a list
-    if _COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)):
+    if ((_COMPARE.search(question) or (_COMPARED.search(question) and not _FACT_OPENING.search(question)))
+            and not _WHICH_PAPERS.search(question)):
         return "compare"
     # "Yixin Chen?", "Cunningham, John - anything in the corpus?"
     name_alone = facts.author and _ONLY_ASKING.fullmatch(question.replace(facts.author, ""))

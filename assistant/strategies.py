@@ -407,10 +407,13 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
     facts = chain.retriever.read(run.standalone)
     author = facts.author or ""
     filters = SearchFilters(author=author, year_from=facts.year_from, year_to=facts.year_to)
-    everything = papers = chain.retriever.papers_by(filters)
-    topic = _topic_words(facts.topic)
+    coauthor = chain.retriever.authors.find(facts.topic) if author else None  # "papers by X and Y": both wrote them
+    everything = papers = [p for p in chain.retriever.papers_by(filters)
+                           if not coauthor or paper_has_author(coauthor, p.authors)]
+    topic = _topic_words(facts.topic.replace(coauthor, " ") if coauthor else facts.topic)
     if topic and papers:  # "LLM papers by X": keep the author's papers that match the topic
-        ranked = chain.retriever.search(" ".join(topic), k=len(papers), filters=filters, read_metadata=False)
+        ranked = [h for h in chain.retriever.search(" ".join(topic), k=len(papers), filters=filters, read_metadata=False)
+                  if h.paper in papers]
         # a match counts when it is near the best one: "diffusion model papers" matches every abstract that says
         # "model", weakly; "efficient fine-tuning of LLMs" is 0.54 similar to LLaMA-Adapter, 0.36 to a graph paper
         bar = max(0.5, max((h.bm25_score or 0.0) for h in ranked) / 2)
@@ -420,9 +423,11 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
     note = (f"\n\nNote: {without} papers in the corpus come from sources without author data, so they cannot "
             f"be attributed to anyone." if without else "")
     if not papers:  # the refusal's "related" lines are the author's other papers, if any
-        run.hits = [Hit(paper=p, score=1.0) for p in everything]
+        run.hits = [Hit(paper=p, score=1.0) for p in everything or chain.retriever.papers_by(filters)]
         if everything:
-            reason = f"The corpus has no papers by {author} on that topic."
+            reason = f"The corpus has no papers by {author}{f' and {coauthor}' if coauthor else ''} on that topic."
+        elif coauthor:
+            reason = f"The corpus has no paper by both {author} and {coauthor}."
         else:
             similar = chain.retriever.authors.similar(author)
             reason = f"The corpus has no papers by {author}." + (
@@ -432,7 +437,8 @@ def answer_author(chain: "Chain", run: "Run") -> "Stream":
     run.hits = [Hit(paper=p, score=1.0) for p in papers]
     lines = [f"- **{p.title}**" + (f" ({p.date[:4]})" if p.date else "") + f": {_contribution(p.abstract, title=p.title)} [S{i + 1}]"
              for i, p in enumerate(papers)]
-    who = next((a for a in papers[0].authors if paper_has_author(author, [a])), author)
+    who = " and ".join(next((a for a in papers[0].authors if paper_has_author(name, [a])), name)
+                       for name in [author, coauthor] if name)
     raw = f"The corpus has {len(papers)} paper{'s' if len(papers) != 1 else ''} by {who}:\n" + "\n".join(lines) + note
     resolved = resolve(raw, run.hits)
     yield resolved.text

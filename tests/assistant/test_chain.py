@@ -616,6 +616,17 @@ def test_author_answer_cites_each_of_their_papers_without_the_model(chain: Chain
     assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
 
 
+def test_papers_by_two_authors_are_those_they_wrote_together(chain: Chain, stub: ReplayEndpoint) -> None:
+    _, answer = run(chain, "Papers co-authored by Quoc Le and Barret Zoph?")
+    assert answer.kind == "author" and not answer.refused and stub.requests == []
+    assert [c.title for c in answer.citations] == ["Searching for Activation Functions"]  # not Quoc Le's LLM paper
+    assert answer.answer.startswith("The corpus has 1 paper by Quoc V. Le and Barret Zoph:")
+    _, answer = run(chain, "papers by Quoc Le and Tri Dao")
+    assert answer.refused and answer.answer.startswith("The corpus has no paper by both Quoc Le and Tri Dao.")
+    assert sorted(t.split(" (")[0] for t in related_titles(answer)) == ["Large Language Models as Optimizers",
+                                                                       "Searching for Activation Functions"]
+
+
 def test_author_list_keeps_a_paper_the_corpus_has_without_abstract(chain: Chain, stub: ReplayEndpoint) -> None:
     _, answer = run(chain, "papers by Geoff Pleiss")
     assert answer.kind == "author" and not answer.refused and stub.requests == []
