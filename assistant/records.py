@@ -58,6 +58,12 @@ class Paper(BaseModel):
         """May be empty: a dump can list a paper's title and authors without its abstract."""
         return plain_text(value)
 
+    @field_validator("authors")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        """A dump sometimes lists an author twice ("Ahmed Elhag · Ahmed Elhag · Yuyang Wang"): once each, in order."""
+        return list(dict.fromkeys(name.strip() for name in value if name.strip()))
+
     @property
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date else None

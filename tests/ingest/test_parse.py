@@ -456,3 +456,11 @@ def test_an_abbreviation_ends_no_sentence() -> None:
                            "As Smith et al. Showed, cf. Table 2, this holds. Linear attention vs. Softmax is next.") == [
         "Efficient alternatives to attention (e.g. H3 and Hyena) fall short on recall.",
         "As Smith et al. Showed, cf. Table 2, this holds.", "Linear attention vs. Softmax is next."]
+
+
+def test_an_author_listed_twice_counts_once() -> None:
+    from assistant.records import Paper
+
+    paper = Paper(paper_id="p1", title="Manifold Diffusion Fields", abstract="",
+                  authors=["Ahmed Elhag", "Ahmed Elhag", " Yuyang Wang ", ""])
+    assert paper.authors == ["Ahmed Elhag", "Yuyang Wang"]
