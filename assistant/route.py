@@ -88,6 +88,8 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    r"|\b(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\b|\beverything (?:you(?:'ve| have)? got|you have) on\b"
                    r"|^\s*(?:enumerate|catalog(?:ue)?) (?:the |all )?(?:work|research|papers)\b", re.I)
 # "... in these papers?" points at the corpus; it does not ask for a list of papers
+# "anything like LambdaNetworks?", "What else is similar to Mamba?": papers like a named one
+_MORE_LIKE = re.compile(r"\b(?:anything|something|what else|others?|more)(?: \w+){0,2} (?:similar to|like)\s", re.I)
 # "List the authors of the DNABERT-2 paper": one paper's record, no list of papers
 _ONE_PAPERS_RECORD = re.compile(r"^\s*(?:please\s+|(?:can|could) you\s+)?(?:list|name|give(?: me)?|show(?: me)?|tell me)\s+"
                                 r"(?:all\s+)?(?:the\s+)?(?:authors?|author names|co-?authors|publication (?:date|year))\s+"
@@ -153,6 +155,8 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "summary"
     if _ONE_PAPERS_RECORD.search(question):
         return "fact"
+    if _MORE_LIKE.search(question):
+        return "list"
     if _LIST.search(_CORPUS_REFERENCE.sub(" ", question)):
         return "list"
     return "fact"

@@ -324,13 +324,15 @@ def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
             or s.probability >= cfg.list_sure_probability]
 
 
-_SIMILAR = re.compile(r"^(?:similar to|like|resembling|comparable to|in the spirit of|along the lines of)\s+(?:the\s+)?"
-                      r"(?P<name>.+?)(?:\s+paper)?$", re.I)
+# "like Mamba", "else is similar to Mamba", "More papers like Kosmos-G"; not "normalization layers like BatchNorm"
+_SIMILAR = re.compile(r"(?:^|\b(?:papers?|works?|ones|others?|anything|something|else(?: is| are)?|more|most|are|is)\s+)"
+                      r"(?:similar to|like|resembling|comparable to|in the spirit of|along the lines of)\s+"
+                      r"(?:the\s+)?(?P<name>.+?)(?:\s+paper)?$", re.I)
 
 
 def similar_to(chain: "Chain", asked: str) -> tuple[str, Paper | None]:
     """ "similar to Mamba" -> ("Mamba", the Mamba paper) when the name is one paper's; the topic alone otherwise."""
-    match = _SIMILAR.match(asked)
+    match = _SIMILAR.search(asked)
     if not match:
         return asked, None
     named = chain.named_papers(match.group("name"), 1)

@@ -33,7 +33,8 @@ from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.strategies import (name_in_one_abstract, _title_has_all, _compare_body, _split_between, compare_ask,
-                                  compared_papers, group_into_themes, list_evidence, open_questions, overview_request)
+                                  compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
+                                  similar_to)
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -898,6 +899,15 @@ def test_papers_similar_to_a_named_one_are_its_nearest_neighbours_without_itself
     closeness = vectors @ chain.retriever.embedder.embed([f"{model.title}. {model.abstract}"])[0]
     assert list(closeness) == sorted(closeness, reverse=True)  # closest first
     assert min(closeness) >= max(0.55, max(closeness) - 0.1 - 1e-6)
+
+
+def test_similar_papers_are_asked_for_in_many_ways_but_an_example_is_no_model(chain: Chain) -> None:
+    mamba = "Mamba: Linear-Time Sequence Modeling with Selective State Spaces"
+    for asked in ("like Mamba", "else is similar to Mamba", "More papers like the Mamba paper"):
+        assert similar_to(chain, asked)[1].title == mamba
+    assert similar_to(chain, "selective sequence models like Mamba") == ("selective sequence models like Mamba", None)
+    _, answer = run(chain, "What else is similar to Mamba?")
+    assert answer.kind == "list" and f"like **{mamba}**" in answer.answer
 
 
 def test_papers_similar_to_one_with_no_neighbour_are_refused_with_the_nearest_as_related(chain: Chain) -> None:

@@ -181,6 +181,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Is Mamba faster than attention or not? Which benchmarks show it?", NONE, "fact"),
     # one paper's record is a fact, however the request opens; the authors of many papers are a list's matter
     ("List the authors of the DNABERT-2 paper.", NONE, "fact"),
+    ("anything like LambdaNetworks?", NONE, "list"),
+    ("What else is similar to Mamba?", NONE, "list"),
     ("generative classifiers, or generative vs. discriminative classification - which papers?", NONE, "list"),
     ("Which papers compare Mamba vs Transformers on long sequences?", NONE, "list"),
     ("What are the main approaches to efficient attention in this corpus?", NONE, "overview"),
