@@ -50,6 +50,18 @@ def _tokens_match(wanted: list[str], have: list[str]) -> bool:
     return True
 
 
+def names_fully(query: str, author: str) -> bool:
+    """Does `query` name every full word of `author` ('Yu Tian' names all of 'Yu Tian', not of 'Tian Yu Liu' or
+    'Tian-Li Yu')? An initial the query leaves out ('Quoc V Le' for 'quoc le') does not count."""
+    for fold in (False, True):
+        wanted, have = name_tokens(query, fold=fold), name_tokens(author, fold=fold)
+        initials = [t for t in wanted if len(t) == 1]
+        left = [t for t in have if len(t) > 1 and t not in wanted]
+        if len(left) <= len(initials) and all(any(t.startswith(i) for i in initials) for t in left):
+            return True
+    return False
+
+
 def paper_has_author(query: str, authors: list[str]) -> bool:
     return any(name_matches(query, author) for author in authors)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
 
-from assistant.names import name_matches, name_tokens
+from assistant.names import name_matches, name_tokens, names_fully
 
 YEAR = r"(19[5-9]\d|20[0-4]\d)"
 _SINCE = re.compile(rf"\b(?:since|after)\s+{YEAR}\b", re.I)
@@ -56,13 +56,16 @@ class AuthorIndex:
                     self.by_token.setdefault(token, []).append((author, tokens))
 
     def matching(self, query: str) -> set[str]:
-        """Catalog names that `query` names (names.name_matches), looked up by token instead of scanning."""
+        """Catalog names that `query` names (names.name_matches), looked up by token instead of scanning. When some
+        of them are named in full ("tian, yu" is all of "Yu Tian"), only those: not "Tian Yu Liu" or "Tian-Li Yu"."""
         candidates: set[str] = set()
         for fold in (False, True):
             full = [t for t in name_tokens(query, fold=fold) if len(t) > 1]
             if full:
                 candidates |= {author for author, _ in self.by_token.get(full[0], [])}
-        return {author for author in candidates if name_matches(query, author)}
+        matched = {author for author in candidates if name_matches(query, author)}
+        in_full = {author for author in matched if names_fully(query, author)}
+        return in_full or matched
 
     def similar(self, name: str, most: int = 5) -> list[str]:
         """Catalog names sharing a word with `name`, closest spelling first: what to suggest when nobody matches."""

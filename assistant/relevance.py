@@ -70,10 +70,12 @@ def strip_request_tail(text: str) -> str:
 
 # between the phrases of a list: "A, B or C", "A, B, and C", "neither A nor B"
 _LIST_SEPARATOR = re.compile(r",\s*(?:(?:or|and|nor)\s+)?|\s+(?:or|and|nor)\s+")
-# what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y", "X rather than Y"
+# what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y", "X rather than Y", "X, not Y",
+# also at the end of a gloss in parentheses: "navigation (agents finding their way, not web navigation)"
 _EXCLUSION = re.compile(r"\s*\(\s*(?:but\s+)?(?:not|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
-                        r"|(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
-                        r"|as\s+opposed\s+to)\s+(?P<tail>[^()]+?)\s*[?.!]*$", re.I)
+                        r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
+                        r"|as\s+opposed\s+to)|[,;]\s*not(?!\s+(?:just|only|necessarily|always|limited|restricted)\b))"
+                        r"\s+(?P<tail>[^()]+?)\s*[?.!]*(?=\)|$)", re.I)
 
 
 def excluded_topics(question: str) -> list[str]:
@@ -86,6 +88,8 @@ def excluded_topics(question: str) -> list[str]:
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
     topic = strip_request_tail(_EXCLUSION.sub("", question).strip() or question)
+    # "any work on topology? I mean topological properties of shapes": the second sentence says what the topic means
+    topic = re.sub(r"\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+", ": ", topic, flags=re.I)
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic

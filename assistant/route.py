@@ -123,11 +123,17 @@ _EXPLAIN = re.compile(r"^\s*(?:please\s+)?(?:explain|describe|what is|what's|wha
                       r"(?:\s+in (?:a few|one|two|three|simple|plain|short) \w+)?\s*[?.!]*$", re.I)
 
 
+# "explain how SelfCheck works", "how does Lipsum-FT work?"
+_HOW_IT_WORKS = re.compile(r"^\s*(?:please\s+)?(?:(?:explain|describe|tell me)(?: to me)? how|how does)\s+(?:the\s+)?"
+                           r"(?P<name>[^?]{2,60}?)(?:\s+(?:paper|model|method|approach|architecture))?\s+works?"
+                           r"(?:\s+in (?:a few|one|two|three|simple|plain|short) \w+)?\s*[?.!]*$", re.I)
+
+
 def explained_name(question: str) -> str | None:
-    """What "explain pLSTM to me in a few sentences" or "what is AuON?" asks about ("pLSTM", "AuON"): when that
-    is a paper's name, the question asks for its summary. None for a question about something in it
-    ("what is HiPPO's accuracy on Path-X?")."""
-    match = _EXPLAIN.match(question)
+    """What "explain pLSTM to me in a few sentences", "what is AuON?" or "explain how SelfCheck works" asks about
+    ("pLSTM", "AuON", "SelfCheck"): when that is a paper's name, the question asks for its summary. None for a
+    question about something in it ("what is HiPPO's accuracy on Path-X?")."""
+    match = _HOW_IT_WORKS.match(question) or _EXPLAIN.match(question)
     if not match or len(match.group("name").split()) > 6 or _NOT_BARE.search(match.group("name")):
         return None
     return match.group("name")
@@ -157,6 +163,6 @@ def route(question: str, facts: QueryFacts) -> Kind:
         return "fact"
     if _MORE_LIKE.search(question):
         return "list"
-    if _LIST.search(_CORPUS_REFERENCE.sub(" ", question)):
+    if _LIST.search(_CORPUS_REFERENCE.sub(" ", _HOW_IT_WORKS.sub(" ", question))):  # "how X works" asks no list
         return "list"
     return "fact"

@@ -544,7 +544,7 @@ def test_a_summary_spells_out_the_acronyms_it_uses_as_the_abstract_defines_them(
 
 
 @pytest.mark.parametrize("question", ["Explain Mamba in simple terms", "explain Mamba to me in a few sentences",
-                                      "What is Mamba?"])
+                                      "What is Mamba?", "explain how Mamba works", "How does Mamba work?"])
 def test_explaining_a_named_paper_summarizes_it(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
     stub.responder = lambda prompt: "Problem: long sequences are slow.\nMethod: selective state spaces [S1]"
     _, answer = run(chain, question)

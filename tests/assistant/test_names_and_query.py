@@ -188,6 +188,15 @@ def test_similar_names_share_a_word_closest_first_one_spelling_per_person() -> N
     assert index.similar("Geoffrey Hinton") == []
 
 
+def test_a_name_given_in_full_leaves_out_names_that_only_contain_its_words() -> None:
+    """"tian, yu" is Yu Tian; "Tian Yu Liu" and "Tian-Li Yu" hold both words but are other people."""
+    index = AuthorIndex({"Yu Tian", "Tian Yu Liu", "Tian-Li Yu", "Quoc V. Le", "Jiachen (Tianhao) Wang"})
+    assert index.matching("tian, yu") == index.matching("Yu Tian") == {"Yu Tian"}
+    assert index.matching("quoc le") == {"Quoc V. Le"}  # an initial left out is no other person
+    assert index.matching("Tianhao Wang") == {"Jiachen (Tianhao) Wang"}  # no one named in full: the partial match
+    assert index.matching("Tian Yu") == {"Yu Tian"}  # in either order
+
+
 def test_read_query_without_catalog_reads_only_years() -> None:
     assert read_query("papers by Quoc Le in 2017", None) == QueryFacts(
         author=None, year_from=2017, year_to=2017, topic="papers by Quoc Le")

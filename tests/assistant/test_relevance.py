@@ -97,6 +97,12 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
      "make models interpretable by design", ["explaining them post hoc"]),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not", []),
     ("papers on notation-free proofs", "notation-free proofs", []),
+    ("any work on topology, not graph topology?", "topology", ["graph topology"]),
+    ("got anything about navigation? (agents finding their way, not web navigation)",
+     "navigation? (agents finding their way)", ["web navigation"]),
+    ("papers on sparse attention, not just linear attention", "sparse attention, not just linear attention", []),
+    # the second sentence says what the topic means
+    ("any work on topology? I mean topological properties of shapes", "topology: topological properties of shapes", []),
 ])
 def test_what_a_list_request_rules_out_is_no_part_of_its_topic(question: str, topic: str, excluded: list[str]) -> None:
     assert (request_topic(question), excluded_topics(question)) == (topic, excluded)

@@ -182,6 +182,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     # one paper's record is a fact, however the request opens; the authors of many papers are a list's matter
     ("List the authors of the DNABERT-2 paper.", NONE, "fact"),
     ("anything like LambdaNetworks?", NONE, "list"),
+    ("explain how SelfCheck works", NONE, "fact"),  # the chain makes it a summary when SelfCheck names a paper
+    ("Which papers explain how transformers work?", NONE, "list"),
     ("What else is similar to Mamba?", NONE, "list"),
     ("generative classifiers, or generative vs. discriminative classification - which papers?", NONE, "list"),
     ("Which papers compare Mamba vs Transformers on long sequences?", NONE, "list"),
@@ -231,6 +233,8 @@ def test_bare_topic_is_a_short_phrase_with_no_question_in_it(question: str, bare
     ("Describe the Mamba paper", "Mamba"),
     ("What is HiPPO's accuracy on Path-X?", None),  # asks for a number in it
     ("Explain how Mamba selects what to remember", None),
+    ("explain how SelfCheck works", "SelfCheck"),  # "works" is the verb here, no list cue
+    ("how does Lipsum-FT work?", "Lipsum-FT"),
 ])
 def test_explained_name_is_what_an_explain_question_is_about(question: str, name: str | None) -> None:
     assert explained_name(question) == name
