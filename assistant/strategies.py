@@ -79,7 +79,7 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     if verdict is False:
         yield chain.refusal(run)
         return
-    yield from chain.generate_cited(run, chain.fit_context(hits), allow_refusal=verdict is not True)
+    yield from chain.generate_cited(run, chain.fit_context(hits, question=run.standalone), allow_refusal=verdict is not True)
 
 
 # --- summary of one paper -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from assistant.named import NameIndex
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
+from assistant.tokens import count_tokens
 from assistant.strategies import (name_in_one_abstract, _title_has_all, _compare_body, _split_between, compare_ask,
                                   compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
                                   similar_to)
@@ -178,6 +179,18 @@ def test_cited_reply_resolves_to_the_retrieved_paper(chain: Chain, stub: ReplayE
     assert request["stream"] is True
     assert request["messages"][0] == {"role": "system", "content": prompts.load("system")}
     assert sources_block(stub.prompt(0)).startswith(f"[S1] {answer.retrieved[0].paper.title}")
+
+
+def test_a_long_top_abstract_gives_the_model_its_sentences_closest_to_the_question(chain: Chain,
+                                                                                   stub: ReplayEndpoint) -> None:
+    """Length-Controlled AlpacaEval's abstract (319 tokens) states its 0.94 -> 0.98 in its second-to-last sentence; cut
+    at half the 450-token budget, the model never saw it. Its sentences closest to the question fit instead."""
+    stub.responder = lambda prompt: "It rises from 0.94 to 0.98 [S1]."
+    _, answer = run(chain, "How much does length-controlled AlpacaEval raise the Spearman correlation with Chatbot Arena?")
+    top = sources_block(stub.prompt(0)).split("\n\n")[0]
+    assert top.startswith("[S1] Length-Controlled AlpacaEval") and "from 0.94 to 0.98" in top
+    assert "… " in top and count_tokens(top) < 260  # sentences left out, within half the budget (plus the title)
+    assert [c.title for c in answer.citations] == [answer.retrieved[0].paper.title]
 
 
 def test_key_outside_the_context_is_dropped_and_never_shown(chain: Chain, stub: ReplayEndpoint) -> None:
