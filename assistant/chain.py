@@ -50,6 +50,7 @@ class Run:
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+OWN_VOICE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.I)  # the paper speaking of itself
 _OWN_CONTRIBUTION = re.compile(r"\bwe (?:propose|present|introduce|develop|identify|design|put forth)\b"
                                r"|\b(?:this|our) (?:paper|work)\b|\bin this (?:paper|work|study)\b", re.I)
 _ASKS_FOR_A_QUANTITY = re.compile(r"\b(?:how (?:much|many|fast|large|big|long|often|well)|by how|what (?:\w+ ){0,3}"

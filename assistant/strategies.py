@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant import prompts
 from assistant.attribution import fix_subject_keys, unsupported_numbers
-from assistant.chain import REFUSAL, split_sentences
+from assistant.chain import OWN_VOICE, REFUSAL, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
@@ -831,15 +831,16 @@ def _table_row(name: str, sentences: list[str | None]) -> str:
 
 def _closest_sentences(chain: "Chain", ask: str, papers: list[Paper],
                        picked: list[dict[str, str | None]]) -> list[str | None]:
-    """Per paper, its abstract sentence closest to `ask` (MiniLM), preferring one no other cell shows."""
+    """Per paper, its abstract sentence closest to `ask` (MiniLM), preferring one no other cell shows and, a little,
+    one where the paper speaks of itself: "how does each handle acyclicity?" is answered by COSMO's "our
+    parameterization … without evaluating acyclicity", not by its "In this context, differentiable approaches …"."""
     out: list[str | None] = []
     for paper, cells in zip(papers, picked):
         sentences = split_sentences(paper.abstract)
         if not sentences:
             out.append(None)
             continue
-        vectors = chain.retriever.embedder.embed([ask] + sentences)
-        scores = vectors[1:] @ vectors[0]
+        scores = chain.sentence_scores(ask, sentences) + 0.1 * np.array([bool(OWN_VOICE.search(x)) for x in sentences])
         shown = set(cells.values())
         ranked = sorted(range(len(sentences)), key=lambda j: (sentences[j] in shown, -scores[j]))
         out.append(sentences[ranked[0]])
