@@ -19,12 +19,18 @@ def normalize_title(title: str) -> str:
 
 _LATEX_FORMAT = re.compile(r"\\(?:emph|textit|textbf|texttt|textrm|textsc|mathrm)\{([^{}]*)\}")
 _LATEX_ESCAPE = re.compile(r"\\([%&_#$])")
+# math mode around a plain word or number: "$DAEFR$", "${\it GATE}$", "$19.4$%"; not "$\mathcal D$" or "$O(n)$"
+_MATH_WORD = re.compile(r"\$(?:\{\\(?:it|bf|rm|tt|sf)\s+([^{}$\\]+)\}|([A-Za-z0-9](?:[A-Za-z0-9.%\- ]{0,38}[A-Za-z0-9.%])?))\$")
+
+_MATH_TIMES = re.compile(r"\$(\d+(?:\.\d+)?)\s*\\times\s*\$")  # "$4.36\times$" -> "4.36×"
 
 
 def plain_text(text: str) -> str:
-    """Single-spaced, with LaTeX escapes and font commands the dumps kept resolved ("35\\%" -> "35%"), so quoted
-    sentences and numbers read as the paper means them."""
-    return _LATEX_ESCAPE.sub(r"\1", _LATEX_FORMAT.sub(r"\1", " ".join(text.split())))
+    """Single-spaced, with LaTeX escapes, font commands and math mode around plain words the dumps kept resolved
+    ("35\\%" -> "35%", "$\\textit{DAEFR}$" -> "DAEFR"), so quoted sentences and numbers read as the paper means them."""
+    text = _LATEX_FORMAT.sub(r"\1", " ".join(text.split()))
+    text = _MATH_TIMES.sub(r"\1×", _MATH_WORD.sub(lambda m: m.group(1) or m.group(2), text))
+    return _LATEX_ESCAPE.sub(r"\1", text)
 
 
 def paper_id_for(title: str) -> str:

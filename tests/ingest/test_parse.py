@@ -445,6 +445,10 @@ def test_paper_text_resolves_latex_escapes_and_sentences_split_where_a_dump_lost
 
     paper = Paper(paper_id="p1", title="A \\emph{Tiny} Model", abstract="It reduces cost by 92.2\\% for R\\&D teams.")
     assert (paper.title, paper.abstract) == ("A Tiny Model", "It reduces cost by 92.2% for R&D teams.")
+    # math mode around a plain word or number goes; real math stays
+    latex = r"We propose $\textit{DAEFR}$ (${\it GATE}$): a $\textbf{19.4}$% gain, up to $4.36\times$, over a list $\mathcal D$."
+    assert Paper(paper_id="p2", title="T", abstract=latex).abstract == (
+        r"We propose DAEFR (GATE): a 19.4% gain, up to 4.36×, over a list $\mathcal D$.")
     assert split_sentences("We study close-loop task planning here.Recently, prompting LLMs became popular. It is 3.5x faster than before.") == [
         "We study close-loop task planning here.", "Recently, prompting LLMs became popular.", "It is 3.5x faster than before."]
 
