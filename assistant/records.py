@@ -21,7 +21,6 @@ _LATEX_FORMAT = re.compile(r"\\(?:emph|textit|textbf|texttt|textrm|textsc|mathrm
 _LATEX_ESCAPE = re.compile(r"\\([%&_#$])")
 # math mode around a plain word or number: "$DAEFR$", "${\it GATE}$", "$19.4$%"; not "$\mathcal D$" or "$O(n)$"
 _MATH_WORD = re.compile(r"\$(?:\{\\(?:it|bf|rm|tt|sf)\s+([^{}$\\]+)\}|([A-Za-z0-9](?:[A-Za-z0-9.%\- ]{0,38}[A-Za-z0-9.%])?))\$")
-
 _MATH_TIMES = re.compile(r"\$(\d+(?:\.\d+)?)\s*\\times\s*\$")  # "$4.36\times$" -> "4.36×"
 
 

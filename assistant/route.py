@@ -87,13 +87,13 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    # "suggest some reading on X", "everything you've got on X", "enumerate work on X"
                    r"|\b(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\b|\beverything (?:you(?:'ve| have)? got|you have) on\b"
                    r"|^\s*(?:enumerate|catalog(?:ue)?) (?:the |all )?(?:work|research|papers)\b", re.I)
-# "... in these papers?" points at the corpus; it does not ask for a list of papers
 # "anything like LambdaNetworks?", "What else is similar to Mamba?": papers like a named one
 _MORE_LIKE = re.compile(r"\b(?:anything|something|what else|others?|more)(?: \w+){0,2} (?:similar to|like)\s", re.I)
 # "List the authors of the DNABERT-2 paper": one paper's record, no list of papers
 _ONE_PAPERS_RECORD = re.compile(r"^\s*(?:please\s+|(?:can|could) you\s+)?(?:list|name|give(?: me)?|show(?: me)?|tell me)\s+"
                                 r"(?:all\s+)?(?:the\s+)?(?:authors?|author names|co-?authors|publication (?:date|year))\s+"
                                 r"(?:of|for|behind)\s+(?:the\s+|this\s+)?(?!papers\b|(?:all|every|each)\b)", re.I)
+# "... in these papers?" points at the corpus; it does not ask for a list of papers
 _CORPUS_REFERENCE = re.compile(r"\b(?:in|from|across|among|by|according to) (?:these|the|those|our|your|all the) "
                                r"(?:papers|works|studies|articles)\b(?! (?:on|about|that|which|from \d))"
                                # "does any of the papers measure ...", "what do the papers report as ..."
