@@ -50,7 +50,7 @@ class Run:
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-OWN_VOICE = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.I)  # the paper speaking of itself
+SPEAKS_OF_ITSELF = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b", re.I)  # "we", "our", "this paper"
 _OWN_CONTRIBUTION = re.compile(r"\bwe (?:propose|present|introduce|develop|identify|design|put forth)\b"
                                r"|\b(?:this|our) (?:paper|work)\b|\bin this (?:paper|work|study)\b", re.I)
 _ASKS_FOR_A_QUANTITY = re.compile(r"\b(?:how (?:much|many|fast|large|big|long|often|well)|by how|what (?:\w+ ){0,3}"
@@ -189,7 +189,7 @@ class Chain:
             full = whole_abstract or rank == 0 or not hit.passage
             limit = max(60, budget // 2 if rank == 0 else budget // 3)
             if full and question and count_tokens(hit.paper.abstract) > limit:
-                text = self.closest_sentences(question, hit.paper.abstract, limit)
+                text = self.focused_abstract(question, hit.paper.abstract, limit)
             else:
                 text = truncate(hit.paper.abstract if full else hit.passage or "", limit)
             cost = count_tokens(text) + 20
@@ -285,17 +285,20 @@ class Chain:
         lead = (top.dense_similarity or 0.0) - (runner_up.dense_similarity or 0.0)
         return (top_bm25 >= self.settings.answer.covered_bm25 and top_bm25 >= 2 * next_bm25) or lead >= 0.15
 
-    def sentence_scores(self, question: str, sentences: list[str]) -> np.ndarray:
+    def sentence_scores(self, question: str, sentences: list[str], prefer: re.Pattern[str] | None = None) -> np.ndarray:
         """MiniLM similarity of each sentence to the question; a question asking "how much ...?" also favours a
-        sentence with a number the question does not state itself ("for 3D rotations" is no answer)."""
+        sentence with a number the question does not state itself ("for 3D rotations" is no answer), and a
+        sentence matching `prefer` counts 0.1 closer."""
         vectors = self.retriever.embedder.embed([question] + sentences)
         scores = vectors[1:] @ vectors[0]
         if _ASKS_FOR_A_QUANTITY.search(question):
             asked = set(_NUMBER.findall(question))
             scores = scores + 0.15 * np.array([bool(set(_NUMBER.findall(s)) - asked) for s in sentences])
+        if prefer is not None:
+            scores = scores + 0.1 * np.array([bool(prefer.search(s)) for s in sentences])
         return scores
 
-    def closest_sentences(self, question: str, abstract: str, limit: int) -> str:
+    def focused_abstract(self, question: str, abstract: str, limit: int) -> str:
         """An abstract too long for `limit` tokens cut to its sentences closest to the question, in their order,
         "…" where sentences were left out: a cut at the limit loses the results that most abstracts end with
         ("… while requiring less than half the memory storage of Gaussian Splatting and … up to 39%")."""
@@ -303,10 +306,10 @@ class Chain:
         if len(sentences) < 2:
             return truncate(abstract, limit)
         # the sentence that says what the paper does answers many questions that its wording does not echo
-        own = 0.1 * np.array([bool(_OWN_CONTRIBUTION.search(sentence)) for sentence in sentences])
+        scores = self.sentence_scores(question, sentences, prefer=_OWN_CONTRIBUTION)
         kept: set[int] = set()
         used = 0
-        for j in np.argsort(-(self.sentence_scores(question, sentences) + own)):
+        for j in np.argsort(-scores):
             cost = count_tokens(sentences[j]) + 1
             if used + cost <= limit:
                 kept.add(int(j))

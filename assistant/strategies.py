@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant import prompts
 from assistant.attribution import fix_subject_keys, unsupported_numbers
-from assistant.chain import OWN_VOICE, REFUSAL, split_sentences
+from assistant.chain import REFUSAL, SPEAKS_OF_ITSELF, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import defined_acronyms
 from assistant.names import paper_has_author
@@ -79,7 +79,8 @@ def answer_fact(chain: "Chain", run: "Run") -> "Stream":
     if verdict is False:
         yield chain.refusal(run)
         return
-    yield from chain.generate_cited(run, chain.fit_context(hits, question=run.standalone), allow_refusal=verdict is not True)
+    context = chain.fit_context(hits, question=run.standalone)
+    yield from chain.generate_cited(run, context, allow_refusal=verdict is not True)
 
 
 # --- summary of one paper -----------------------------------------------------------------------------
@@ -840,7 +841,7 @@ def _closest_sentences(chain: "Chain", ask: str, papers: list[Paper],
         if not sentences:
             out.append(None)
             continue
-        scores = chain.sentence_scores(ask, sentences) + 0.1 * np.array([bool(OWN_VOICE.search(x)) for x in sentences])
+        scores = chain.sentence_scores(ask, sentences, prefer=SPEAKS_OF_ITSELF)
         shown = set(cells.values())
         ranked = sorted(range(len(sentences)), key=lambda j: (sentences[j] in shown, -scores[j]))
         out.append(sentences[ranked[0]])

@@ -33,7 +33,8 @@ from assistant.records import Answer, Hit, Paper, Progress
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.tokens import count_tokens
-from assistant.strategies import (name_in_one_abstract, _closest_sentences, aspect_sentences, _title_has_all, _compare_body, _split_between, compare_ask,
+from assistant.strategies import (name_in_one_abstract, _closest_sentences, aspect_sentences, _title_has_all,
+                                  _compare_body, _split_between, compare_ask,
                                   compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
                                   similar_to)
 
