@@ -42,7 +42,7 @@ _FRAME = re.compile(
     r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have"
     r"|(?:have\s+)?you(?:'ve)?\s+got(?: any)?|got(?: any)?)\s+)?"
     r"(?:(?:anything|everything|something|stuff|much)(?:\s+(?:here|in here|in the corpus))?\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
-    r"(?:(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)|in here|here)\s+)?(?:(?:that|which)\s+)?"
+    r"(?:(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)|in here|here)\s+)?(?:(?:that|which|where|in which)\s+)?"
     r"(?:(?:are|is|does|do|did|have|has)\s+)?(?:(?:there|mainly|mostly|specifically|all)\s+)*"
     rf"(?:(?:{_VERBS})(?:\s+or\s+(?:{_VERBS}))?\s+)*", re.I)
 _PAPERS_ON = re.compile(r"\b(?:papers?|works?|research|studies|articles|publications)\s+(?:(?:exists?|here|in the corpus)\s+)?"

@@ -635,9 +635,11 @@ _NUMBER_RESULT = r"\d+(?:\.\d+)?\s*(?:%|\\%|x\b|×|times|points?\b|fold|BLEU|FID
 # abstract from its end: results usually close an abstract, and a number beats a bare "improves".
 ASPECTS: list[tuple[str, list[str], bool]] = [
     ("Problem", [r"\b(challeng|problem|limit|however|suffer|costly|expensive|lack|aim|weakness|bottleneck|struggle)"], False),
-    # "We investigate how MLLMs facilitate edit instructions and present MGIE" is as much a contribution
+    # "We investigate how MLLMs facilitate edit instructions and present MGIE" and "a family of Softmax-Free Transformers
+    # (SOFT) are proposed" are as much a contribution as "we propose"; "when modifications are introduced, ..." is not
     ("Approach", [r"\b(we (propose|present|introduce|develop|put forth)|puts forth|I (propose|present|introduce|study))\b"
-                  r"|\bwe\b[^.;]{0,100}?\b(and|then) (propose|present|introduce|develop)\b",
+                  r"|\bwe\b[^.;]{0,100}?\b(and|then) (propose|present|introduce|develop)\b"
+                  r"|^(?:(?!\b(?:when|if|once|whenever|unless)\b).)*?\b(is|are) (proposed|introduced|put forward)\b",
                   r"\b(this (paper|work|study|contribution)|our (method|approach|paper|study))\b",
                   r"\bwe (design|build|construct|derive|formulate|integrate|extend|study|explore|identify|show|use)\b",
                   r"\b(in this (paper|work)|we)\b"], False),

@@ -118,3 +118,15 @@ def test_an_authors_list_line_takes_we_investigate_and_present_as_the_contributi
                 "We investigate how MLLMs facilitate edit instructions and present MLLM-Guided Image Editing (MGIE). "
                 "MGIE learns to derive expressive instructions.")
     assert _contribution(abstract).startswith("We investigate how MLLMs facilitate edit instructions and present MGIE"[:60])
+
+
+def test_a_contribution_in_the_passive_voice_is_the_approach() -> None:
+    """SOFT says what it proposes only in the passive; "an analysis in this work reveals ..." and "when new layers are
+    introduced" are no method."""
+    abstract = ("Linear transformers approximate self-attention. "
+                "When new layers are introduced, the whole model must be retrained. "
+                "However, an in-depth analysis in this work reveals that existing methods are theoretically flawed. "
+                "By this insight, a family of Softmax-Free Transformers (SOFT) are proposed. "
+                "Specifically, a Gaussian kernel function is adopted to replace the dot-product similarity.")
+    approach = aspect_sentences(abstract)["Approach"]
+    assert approach.startswith("By this insight, a family of Softmax-Free") and "Gaussian kernel" in approach

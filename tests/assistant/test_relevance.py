@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("question, topic", [
     ("Which papers work on LLM quantization?", "LLM quantization"),
+    ("Any work where several LLM agents debate each other?", "several LLM agents debate each other"),
+    ("is there research in which models grade their own answers?", "models grade their own answers"),
     ("Which papers in the corpus are about audio-driven talking face generation?", "audio-driven talking face generation"),
     ("List the papers on Kolmogorov-Arnold networks.", "Kolmogorov-Arnold networks"),
     ("What work is there on spiking neural networks?", "spiking neural networks"),

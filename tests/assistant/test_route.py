@@ -30,6 +30,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     # list
     ("Which papers use linear attention?", NONE, "list"),
     ("Any work on symbolic regression?", NONE, "list"),
+    ("Any work where several agents debate each other to improve reasoning?", NONE, "list"),
+    ("is there any research in which models grade their own answers?", NONE, "list"),
     ("any POMDP work?", NONE, "list"),
     # casual: "got anything about X", "anything here about X", "do you have stuff on X"
     ("what's in the collection about graph neural networks", NONE, "list"),
