@@ -6,9 +6,14 @@ import re
 import unicodedata
 
 
+# letters that Unicode does not decompose into a base letter and an accent ('Alstrøm' is written 'Alstrom' in ASCII)
+_UNDECOMPOSED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss", "ł": "l",
+                               "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"})
+
+
 def name_tokens(name: str, fold: bool = False) -> list[str]:
-    """'Le, Quoc V.' -> ['quoc', 'v', 'le']; 'François' -> 'francois'."""
-    text = unicodedata.normalize("NFKD", name)
+    """'Le, Quoc V.' -> ['quoc', 'v', 'le']; 'François' -> 'francois'; 'Alstrøm' -> 'alstrom'."""
+    text = unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     if "," in text:  # "Surname, Given" -> "Given Surname"
         surname, _, given = text.partition(",")

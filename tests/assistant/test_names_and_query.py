@@ -23,6 +23,8 @@ CATALOG = {"Quoc V Le", "Stephan Günnemann", "François Charton", "Yann LeCun",
     ("Stephan Guennemann", ["stephan", "guennemann"]),
     ("Stéphane d'Ascoli", ["stephane", "d", "ascoli"]),
     ("Jy-yong Sohn", ["jy", "yong", "sohn"]),
+    ("Tommy Sonne Alstrøm", ["tommy", "sonne", "alstrom"]),  # letters Unicode does not decompose
+    ("Łukasz Kaiser", ["lukasz", "kaiser"]),
     ("", []),
 ])
 def test_name_tokens(name: str, tokens: list[str]) -> None:
@@ -47,6 +49,7 @@ def test_name_tokens(name: str, tokens: list[str]) -> None:
     ("lecun", "Yann LeCun", True),
     ("Y. LeCun", "Yann LeCun", True),
     ("Francois Charton", "François Charton", True),
+    ("tommy alstrom", "Tommy Sonne Alstrøm", True),
     ("Jason Lee", "Jason D. Lee", True),
     ("J. Lee", "Kangwook Lee", False),
     ("Q.", "Quoc V Le", False),  # initials alone name nobody
