@@ -702,7 +702,9 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
 
 
 _COMPARE_FRAME = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast|how (?:does|do|is|are))\s+", re.I)
-_NEXT_PAPER = r"(?=(?-i:[A-Z0-9])|(?:the|a|an|its) (?:paper|work|method|model|approach|study|article)s?\b)"
+# "the paper that ...", also with a word or two before "paper": "the policy-optimization paper that ...", "the other work"
+_PAPER_NOUN = r"(?:the|a|an|its) (?:[\w-]+ ){0,2}?(?:paper|work|method|model|approach|study|article)s?"
+_NEXT_PAPER = rf"(?=['\"‘“]?(?-i:[A-Z0-9])|{_PAPER_NOUN}\b)"  # a quoted title starts a paper too
 _COMPARE_BETWEEN = r"\b(?:differs? from|compared (?:to|with)|versus|vs\.?|against)\b|;"
 # "and", "," and "with" join two papers where a new one starts after them ("Mamba and S4", "Mamba with the paper
 # that ..."), not inside a description ("the paper on Lie group decompositions and equivariant networks")
@@ -757,7 +759,8 @@ def _unmatched_parts(chain: "Chain", question: str) -> list[str]:
     return [re.split(r"[:;,?]", part)[0].strip()[:60] for part in parts if not _papers_of_parts(chain, [part])]
 
 
-_DESCRIBED = re.compile(r"^(?:the|a|an) (?:paper|work|method|model|approach|study|article)s? "
+# the words before "paper" ("the jellyfish paper on ...") stay part of the description
+_DESCRIBED = re.compile(r"^(?:the|a|an|its) (?P<modifiers>(?:[\w-]+ ){0,2}?)(?:paper|work|method|model|approach|study|article)s? "
                         r"(?:that|which|where|on|about|proposing|introducing)\b[\s,]*", re.I)
 
 
@@ -771,7 +774,7 @@ def _papers_of_parts(chain: "Chain", parts: list[str]) -> list[Paper]:
             found = [titled] if titled else chain.named_papers(part, 1)
         words = _topic_words(part)
         if not found and len(words) >= 3:  # "transformers" alone is no paper
-            top = chain.retriever.search(_DESCRIBED.sub("", part), k=1, read_metadata=False)
+            top = chain.retriever.search(_DESCRIBED.sub(r"\g<modifiers>", part), k=1, read_metadata=False)
             found = [h.paper for h in top if (h.dense_similarity or 0.0) >= chain.settings.answer.covered_similarity
                      or _title_has_all(h.paper.title, words)]
         papers += [p for p in found if p not in papers]

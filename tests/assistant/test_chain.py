@@ -34,7 +34,7 @@ from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.tokens import count_tokens
 from assistant.strategies import (name_in_one_abstract, _closest_sentences, aspect_sentences, _title_has_all,
-                                  _compare_body, _split_between, compare_ask,
+                                  _compare_body, _split_between, compare_ask, _COMPARE_SPLIT, _DESCRIBED,
                                   compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
                                   similar_to)
 
@@ -1258,3 +1258,20 @@ def test_a_summary_request_names_the_one_retrieved_paper_whose_abstract_uses_the
     # the top hit does not use it
     assert name_in_one_abstract(asked, [Hit(paper=other, score=1.0), Hit(paper=zero_shot, score=0.5)]) is None
     assert name_in_one_abstract("tl;dr of the zero-shot one", [Hit(paper=zero_shot, score=1.0)]) is None
+
+
+
+@pytest.mark.parametrize("body, parts", [
+    # "with" before a description that has a word before "paper" starts a new part, and so does a quoted title
+    ("Horizon-Free Regret with the policy-optimization paper that reaches K^{6/7} regret with bandit feedback",
+     ["Horizon-Free Regret", "the policy-optimization paper that reaches K^{6/7} regret with bandit feedback"]),
+    ("the jellyfish paper on alternating groups and 'Graph Automorphism Group Equivariant Neural Networks'",
+     ["the jellyfish paper on alternating groups", "'Graph Automorphism Group Equivariant Neural Networks'"]),
+])
+def test_comparison_parts_start_at_a_described_or_quoted_paper(body: str, parts: list[str]) -> None:
+    assert [part for part in _COMPARE_SPLIT.split(body) if part.strip()] == parts
+
+
+def test_a_description_keeps_the_words_before_paper() -> None:
+    assert _DESCRIBED.sub(r"\g<modifiers>", "the jellyfish paper on alternating-group equivariance") == \
+        "jellyfish alternating-group equivariance"
