@@ -96,6 +96,29 @@ def defined_acronyms(texts: list[str]) -> dict[str, str]:
     return long_forms
 
 
+
+def unexplained_acronyms(text: str, source: str) -> list[tuple[str, str]]:
+    """(Acronym, its long form as `source` writes it) for each acronym `source` defines that `text` uses without that
+    long form, in the order `text` first uses them: a sentence quoted out of its abstract ("we reexamine the SDS
+    process") or a model's summary ("HOT", "PAGCN") needs them spelled out."""
+    defined = defined_acronyms([source])
+    lowered = text.lower()
+    used = []
+    for acronym, form in defined.items():
+        match = re.search(rf"\b{re.escape(acronym)}s?\b", text)
+        if match and form not in lowered:
+            written = re.search(re.escape(form), source, re.I)
+            used.append((match.start(), acronym, written.group(0) if written else form))
+    return [(acronym, form) for _, acronym, form in sorted(used)]
+
+
+def with_long_forms(text: str, source: str) -> str:
+    """`text` with the long form of each acronym it uses unexplained after its first use: "the SDS (Score
+    Distillation Sampling) process"."""
+    for acronym, form in unexplained_acronyms(text, source):
+        text = re.sub(rf"\b{re.escape(acronym)}s?\b", lambda m: f"{m.group(0)} ({form})", text, count=1)
+    return text
+
 class Glossary:
     """What the corpus's papers write: each acronym's usual long form, and every word with how many papers
     use it."""

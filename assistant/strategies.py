@@ -16,7 +16,7 @@ from assistant import prompts
 from assistant.attribution import fix_subject_keys, unsupported_numbers
 from assistant.chain import REFUSAL, SPEAKS_OF_ITSELF, split_sentences
 from assistant.citations import StreamingCiter, resolve
-from assistant.glossary import defined_acronyms
+from assistant.glossary import unexplained_acronyms, with_long_forms
 from assistant.names import paper_has_author
 from assistant.records import Answer, Hit, Paper, Progress
 from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, listed_readings, load_model,
@@ -218,14 +218,9 @@ def summary_additions(summary: str, abstract: str) -> str:
     results = aspect_sentences(abstract)["Headline results"]
     if results and not re.search(r"^[ \t*]*Results?[ \t*]*:", summary, re.I | re.M) and results not in summary:
         lines.append(f"Results: {results} [S1]")
-    defined = defined_acronyms([abstract])
-    shown = "\n".join([summary, *lines])
-    used = sorted((match.start(), acronym) for acronym, form in defined.items()
-                  if form not in shown.lower() and (match := re.search(rf"\b{re.escape(acronym)}s?\b", shown)))
-    if used:
-        forms = [(acronym, re.search(re.escape(defined[acronym]), abstract, re.I)) for _, acronym in used]
-        lines.append("Abbreviations: " + "; ".join(f"{acronym} = {written.group(0) if written else defined[acronym]}"
-                                                   for acronym, written in forms) + " [S1]")
+    unexplained = unexplained_acronyms("\n".join([summary, *lines]), abstract)
+    if unexplained:
+        lines.append("Abbreviations: " + "; ".join(f"{acronym} = {form}" for acronym, form in unexplained) + " [S1]")
     return "".join(f"\n{line}" for line in lines)
 
 
@@ -396,7 +391,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run, reason=refusal)
         return
     hits = [s.hit for s in kept]
-    lines = [f"- **{s.hit.paper.title}**: {s.sentence if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
+    lines = [f"- **{s.hit.paper.title}**: {with_long_forms(s.sentence, s.hit.paper.abstract) if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
              for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
     resolved = resolve(raw, hits)
@@ -887,7 +882,8 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     """The sentence where the paper says what it does: the first where it names itself as what it made ("we
     compiled WildChat, a corpus of 1 million ...", for "WildChat: ..."), else one with a contribution cue ("We
     propose X ...", "Here we ..."), else its first sentence: the opening sentence of an abstract is most often
-    background shared by a whole field."""
+    background shared by a whole field. Acronyms the abstract defines elsewhere are spelled out ("SDS (Score
+    Distillation Sampling)")."""
     if not abstract:
         return NO_ABSTRACT
     sentences = split_sentences(abstract) or [abstract]
@@ -895,7 +891,7 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     name = before_colon.strip() if ":" in title and len(before_colon.split()) <= 2 else ""
     named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
     cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
-    return _clip(named[0] if named else _first_contribution(sentences, cues) or sentences[0], most)
+    return with_long_forms(_clip(named[0] if named else _first_contribution(sentences, cues) or sentences[0], most), abstract)
 
 
 def _cell(sentence: str, most: int = 220) -> str:

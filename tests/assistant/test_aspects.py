@@ -130,3 +130,9 @@ def test_a_contribution_in_the_passive_voice_is_the_approach() -> None:
                 "Specifically, a Gaussian kernel function is adopted to replace the dot-product similarity.")
     approach = aspect_sentences(abstract)["Approach"]
     assert approach.startswith("By this insight, a family of Softmax-Free") and "Gaussian kernel" in approach
+
+
+def test_a_line_spells_out_the_acronyms_its_abstract_defines_elsewhere() -> None:
+    abstract = ("Score Distillation Sampling (SDS) lifts 2D diffusion models to 3D. "
+                "In this paper, we reexamine the SDS process and introduce a simple interpretation.")
+    assert _contribution(abstract).startswith("In this paper, we reexamine the SDS (Score Distillation Sampling) process")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.glossary import Glossary, long_form
+from assistant.glossary import Glossary, long_form, unexplained_acronyms, with_long_forms
 from assistant.records import Paper
 from assistant.relevance import search_topic
 from assistant.retrieve import Retriever
@@ -66,3 +66,22 @@ def test_unknown_names_are_the_question_names_no_paper_uses() -> None:
     question = "Does ToMe beat AlphaZero, Mamba, NeRFs or VAEs at computing GCDs with MIDI input?"
     assert glossary.unknown_names(question) == ["ToMe", "AlphaZero", "MIDI"]  # plurals of known names are known
     assert glossary.unknown_names("How do the papers here use Mamba?") == []
+
+
+ABSTRACT = ("Score Distillation Sampling (SDS) lifts 2D diffusion models to 3D. It needs large Classifier-Free Guidance "
+            "(CFG) scales. In this paper, we reexamine the SDS process and the role of CFG.")
+
+
+def test_a_quoted_sentence_gets_the_long_forms_its_abstract_defines_elsewhere() -> None:
+    sentence = "In this paper, we reexamine the SDS process and the role of CFG."
+    assert unexplained_acronyms(sentence, ABSTRACT) == [("SDS", "Score Distillation Sampling"),
+                                                       ("CFG", "Classifier-Free Guidance")]
+    assert with_long_forms(sentence, ABSTRACT) == ("In this paper, we reexamine the SDS (Score Distillation Sampling) "
+                                                   "process and the role of CFG (Classifier-Free Guidance).")
+
+
+def test_a_sentence_that_spells_an_acronym_out_or_uses_none_is_left_alone() -> None:
+    first = "Score Distillation Sampling (SDS) lifts 2D diffusion models to 3D."
+    assert with_long_forms(first, ABSTRACT) == first
+    assert with_long_forms("Nothing here is short for anything.", ABSTRACT) == "Nothing here is short for anything."
+    assert with_long_forms("The LoRA rank matters.", ABSTRACT) == "The LoRA rank matters."  # not defined there
