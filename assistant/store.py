@@ -23,6 +23,7 @@ from assistant.records import Chunk, Paper
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+_SEARCH_BREADTH = 500  # HNSW ef_search of the chunk collection: candidates examined per query
 _GET_PAGE = 5000  # rows per Chroma get(); keeps memory flat on large indexes
 _WRITE_PAGE = 4000  # below Chroma's max batch size
 
@@ -92,6 +93,10 @@ class ChromaStore:
     def _open_collections(self) -> None:
         self._chunks = self.client.get_or_create_collection(
             f"{self.name}-chunks", embedding_function=None, metadata={"hnsw:space": "cosine", **self._shape()})
+        # Chroma's default search breadth returned other chunks for the same vector from one process to the next
+        # (a list near its threshold then changed between runs); a wide search is repeatable and, at this size, cheap
+        if (self._chunks.configuration or {}).get("hnsw", {}).get("ef_search") != _SEARCH_BREADTH:
+            self._chunks.modify(configuration={"hnsw": {"ef_search": _SEARCH_BREADTH}})
         self._papers = self.client.get_or_create_collection(
             f"{self.name}-papers", embedding_function=None, metadata=self._shape())
 
