@@ -96,7 +96,6 @@ def defined_acronyms(texts: list[str]) -> dict[str, str]:
     return long_forms
 
 
-
 def unexplained_acronyms(text: str, source: str) -> list[tuple[str, str]]:
     """(Acronym, its long form as `source` writes it) for each acronym `source` defines that `text` uses without that
     long form, in the order `text` first uses them: a sentence quoted out of its abstract ("we reexamine the SDS
@@ -118,6 +117,7 @@ def with_long_forms(text: str, source: str) -> str:
     for acronym, form in unexplained_acronyms(text, source):
         text = re.sub(rf"\b{re.escape(acronym)}s?\b", lambda m: f"{m.group(0)} ({form})", text, count=1)
     return text
+
 
 class Glossary:
     """What the corpus's papers write: each acronym's usual long form, and every word with how many papers

@@ -391,7 +391,8 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield chain.refusal(run, reason=refusal)
         return
     hits = [s.hit for s in kept]
-    lines = [f"- **{s.hit.paper.title}**: {with_long_forms(s.sentence, s.hit.paper.abstract) if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
+    lines = [f"- **{s.hit.paper.title}**: "
+             f"{with_long_forms(s.sentence, s.hit.paper.abstract) if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
              for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
     resolved = resolve(raw, hits)
@@ -698,7 +699,8 @@ def aspect_sentences(abstract: str) -> dict[str, str | None]:
 
 _COMPARE_FRAME = re.compile(r"^\s*(?:please\s+)?(?:compare|contrast|how (?:does|do|is|are))\s+", re.I)
 # "the paper that ...", also with a word or two before "paper": "the policy-optimization paper that ...", "the other work"
-_PAPER_NOUN = r"(?:the|a|an|its) (?:[\w-]+ ){0,2}?(?:paper|work|method|model|approach|study|article)s?"
+_PAPER_WORD = r"(?:paper|work|method|model|approach|study|article)s?"
+_PAPER_NOUN = rf"(?:the|a|an|its) (?:[\w-]+ ){{0,2}}?{_PAPER_WORD}"
 _NEXT_PAPER = rf"(?=['\"‘“]?(?-i:[A-Z0-9])|{_PAPER_NOUN}\b)"  # a quoted title starts a paper too
 _COMPARE_BETWEEN = r"\b(?:differs? from|compared (?:to|with)|versus|vs\.?|against)\b|;"
 # "and", "," and "with" join two papers where a new one starts after them ("Mamba and S4", "Mamba with the paper
@@ -755,7 +757,7 @@ def _unmatched_parts(chain: "Chain", question: str) -> list[str]:
 
 
 # the words before "paper" ("the jellyfish paper on ...") stay part of the description
-_DESCRIBED = re.compile(r"^(?:the|a|an|its) (?P<modifiers>(?:[\w-]+ ){0,2}?)(?:paper|work|method|model|approach|study|article)s? "
+_DESCRIBED = re.compile(rf"^(?:the|a|an|its) (?P<modifiers>(?:[\w-]+ ){{0,2}}?){_PAPER_WORD} "
                         r"(?:that|which|where|on|about|proposing|introducing)\b[\s,]*", re.I)
 
 
@@ -891,7 +893,8 @@ def _contribution(abstract: str, most: int = 220, title: str = "") -> str:
     name = before_colon.strip() if ":" in title and len(before_colon.split()) <= 2 else ""
     named = [x for x in sentences if name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", x) and _OWN_VOICE.search(x)]
     cues = [*_CONTRIBUTION_CUES, r"^here,? we\b"]
-    return with_long_forms(_clip(named[0] if named else _first_contribution(sentences, cues) or sentences[0], most), abstract)
+    chosen = named[0] if named else _first_contribution(sentences, cues) or sentences[0]
+    return with_long_forms(_clip(chosen, most), abstract)
 
 
 def _cell(sentence: str, most: int = 220) -> str:
