@@ -13,7 +13,9 @@ from assistant.records import Paper, normalize_title
 # Generic phrases that head many titles and name no single paper.
 _GENERIC = {"attention", "transformers", "transformer", "deep learning", "neural networks", "language models",
             "large language models", "diffusion models", "graph neural networks", "survey", "position"}
-_DEFINED_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)\)")
+# "(LASP)", also "(in short: ObsProp)", "(abbreviated as GLA)", "(TST for short)"
+_DEFINED_ACRONYM = re.compile(r"\((?:(?:in short|for short|short|abbreviated(?: as)?|abbr\.|hereafter|henceforth)[:,]?\s+)?"
+                              r"([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9+*-]*)(?:\s+for short)?\)")
 # the name a paper gives its own work past the abstract's opening: "... our infinite recurrent switching linear
 # dynamical system (irSLDS) model class", "we propose MR-SDS, a ...", "dubbed ToMe"
 _NAME = r"[A-Za-z0-9]*[A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9+*-]*"  # two capitals or more: "irSLDS", "MR-SDS", "Fed-GO-UCB"

@@ -290,7 +290,9 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     if not every_word_used(chain, topic, pool):
         return False
     covered = chain.covered(pool)
-    return None if covered is False and words and coverage >= EVERY_WORD else covered
+    # a paper that writes one reading of "Tweedie's formula or a Tweedie-style correction" word for word
+    reading_used = covered is False and any(reading_pair_share(topic, h.paper) >= EVERY_WORD for h in pool)
+    return None if covered is False and words and (coverage >= EVERY_WORD or reading_used) else covered
 
 
 def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
@@ -856,7 +858,8 @@ _STOP = set("a an the of on in for to and or by with from about what which who w
             "published publish authored co author coauthored write writes research worked their his her this that these those there according "
             "corpus collection library index database summarize summarise summary summaries describe explain "
             "main recent latest key contribution contributions everything something anything ever them him he she "
-            "they it its where when how why".split())
+            "they it its where when how why as among authors coauthors list lists listed listing name names named "
+            "credited credits include includes including appear appears contributor contributors".split())
 
 
 _WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")

@@ -650,9 +650,12 @@ def test_author_list_keeps_a_paper_the_corpus_has_without_abstract(chain: Chain,
                                              "has its title and authors only, no abstract) [1]")
 
 
-def test_author_request_words_are_no_topic(chain: Chain, stub: ReplayEndpoint) -> None:
-    """ "papers where X is a co-author?" asks for all their papers: "where" is no topic to narrow them by."""
-    _, answer = run(chain, "papers where Quoc Le is a co-author?")
+@pytest.mark.parametrize("question", ["papers where Quoc Le is a co-author?", "Which papers list Quoc Le as an author?",
+                                      "papers with Quoc Le among the authors"])
+def test_author_request_words_are_no_topic(chain: Chain, stub: ReplayEndpoint, question: str) -> None:
+    """ "papers where X is a co-author?" asks for all their papers: "where", "list ... as", "among the authors" are no
+    topic to narrow them by."""
+    _, answer = run(chain, question)
     assert answer.kind == "author" and not answer.refused
     assert {c.title for c in answer.citations} == {"Large Language Models as Optimizers", "Searching for Activation Functions"}
 
@@ -977,6 +980,9 @@ def test_a_list_drops_the_papers_the_request_rules_out(chain: Chain, stub: Repla
     # a list of phrases is covered by a paper on one of them
     ("teleportation, concomitant estimation or telepathy", None),
     ("teleportation, levitation or telepathy", False),
+    # one reading of an "A or B" topic written word for word: let the candidates show it
+    ("concomitant teleportation or concomitant estimation", None),
+    ("concomitant teleportation or concomitant noise", False),  # both words used, never "concomitant noise"
 ])
 def test_a_weakly_scored_list_topic_is_absent_only_if_no_paper_uses_all_its_words(
         chain: Chain, retriever: Retriever, topic: str, evidence: bool | None) -> None:

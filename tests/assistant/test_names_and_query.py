@@ -239,6 +239,16 @@ def test_an_acronym_the_abstract_defines_in_latex_names_its_paper() -> None:
     assert [p.paper_id for p in NameIndex(papers).find("GATE vs NPTL: how does each approach transfer learning?")] == ["p0", "p1"]
 
 
+def test_an_acronym_the_abstract_defines_in_other_words_names_its_paper() -> None:
+    """ "(in short: ObsProp)", "(abbreviated as GLA)", "(TST for short)" define a name as "(ObsProp)" does."""
+    papers = _papers(("Observable Propagation: Uncovering Feature Vectors", 'We introduce a method called "observable '
+                      'propagation" (in short: ObsProp) for finding linear features.'),
+                     ("Gated Linear Attention Transformers", "We study gated linear attention (abbreviated as GLA)."),
+                     ("Time Series Transformers", "A time series transformer (TST for short) forecasts."))
+    index = NameIndex(papers)
+    assert [p.paper_id for p in index.find("Compare ObsProp with GLA and TST")] == ["p0", "p1", "p2"]
+
+
 def test_a_short_quoted_start_names_no_paper() -> None:
     papers = _papers(("Linear Attention via Orthogonal Memory", "We propose LAVO."),
                      ("Linear Attention Is All You Need for Vision", "A vision backbone."))

@@ -103,6 +103,8 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     ("got anything about navigation? (agents finding their way, not web navigation)",
      "navigation? (agents finding their way)", ["web navigation"]),
     ("papers on sparse attention, not just linear attention", "sparse attention, not just linear attention", []),
+    ("Which papers run GPT-4 in their own pipeline (not just cite it as a baseline)?", "run GPT-4 in their own pipeline", []),
+    ("transformer papers (not only NLP)", "transformer", []),
     # the second sentence says what the topic means
     ("any work on topology? I mean topological properties of shapes", "topology: topological properties of shapes", []),
 ])
