@@ -303,16 +303,30 @@ def _head_shares(heads: list[list[str]], stems: list[str]) -> tuple[float, float
     return words, pairs
 
 
+# a noun that only says what kind of thing the topic is: "XOR or parity problems" are about XOR or parity
+_GENERIC_HEAD = re.compile(r"\s+(?:models?|methods?|problems?|approach(?:es)?|techniques?|algorithms?|tasks?)$", re.I)
+
+
 def reading_pair_share(topic: str, paper: Paper) -> float:
     """For a topic with alternatives ("influence functions or data valuation"), the largest share of one reading's
     word pairs that the paper's title and abstract use; 0 for a topic without alternatives. A hyphenated word's
-    pair with its own joined spelling ("text", "textto") is no pair: every "text-to-image" paper has it."""
-    readings = topic_alternatives(topic_core(topic))
+    pair with its own joined spelling ("text", "textto") is no pair: every "text-to-image" paper has it. A generic
+    head noun is no part of a reading ("bilinear models" -> "bilinear"), and a reading of one word is used whole
+    when the paper uses that word ("trilinear" in "Piecewise Trilinear Networks")."""
+    readings = [_GENERIC_HEAD.sub("", r) or r for r in topic_alternatives(topic_core(topic))]
     if len(readings) < 2:
         return 0.0
-    used = _pairs(_paper_stems(paper))
-    wanted_pairs = [{(a, b) for a, b in _pairs(_stems(r)) if not (b.startswith(a) or a.startswith(b))} for r in readings]
-    return max((len(wanted & used) / len(wanted) for wanted in wanted_pairs if wanted), default=0.0)
+    stems = _paper_stems(paper)
+    used = _pairs(stems)
+    shares = []
+    for reading in readings:
+        words = _stems(reading)
+        wanted = {(a, b) for a, b in _pairs(words) if not (b.startswith(a) or a.startswith(b))}
+        if wanted:
+            shares.append(len(wanted & used) / len(wanted))
+        elif len(set(words)) == 1:
+            shares.append(float(words[0] in stems))
+    return max(shares, default=0.0)
 
 
 def topic_coverage(topic: str, hits: list[Hit], rarity: WordRarity) -> tuple[float, int]:

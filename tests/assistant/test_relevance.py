@@ -288,6 +288,14 @@ def test_a_reading_of_the_topic_is_enough_for_the_word_pairs() -> None:
     assert reading_pair_share("text-to-SQL or text-to-code", image) == 0.0
 
 
+def test_a_reading_is_its_words_without_a_generic_head_noun() -> None:
+    """ "bilinear or trilinear models": a paper on "piecewise trilinear networks" is on one reading, "trilinear"."""
+    paper = _paper("Polyhedral Complex Derivation from Piecewise Trilinear Networks", "We study trilinear interpolation.")
+    assert reading_pair_share("bilinear or trilinear models", paper) == 1.0
+    assert reading_pair_share("XOR or parity problems", paper) == 0.0
+    assert reading_pair_share("trilinear or quadratic kernels", paper) == 0.0  # "kernels" is no generic head
+
+
 def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
     """A kept candidate stays when it uses every topic word ("GAN" via StyleGAN), or half the word pairs of one
     alternative ("influence functions"); a candidate the model liked for nearby words does not."""
