@@ -87,6 +87,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Key findings of the paper 'Context-Aware Meta-Learning'?", NONE, "summary"),
     ("How do Matryoshka Diffusion Models and ScaleCrafter differ?", NONE, "compare"),
     ("What is the state of research on LLM agents?", NONE, "overview"),
+    ("What is the state of the art in protein folding?", NONE, "overview"),
+    ("state of the art in video generation?", NONE, "overview"),
+    ("How much does the agent improve over the state of the art in its two settings?", NONE, "fact"),
     ("What does the literature say about model merging?", NONE, "overview"),
     ("Summarize the research here on humans in the loop: human feedback and human-AI collaboration.", NONE, "overview"),
     # "case studies" is part of one paper, not a request for papers
