@@ -13,7 +13,8 @@ Kind = Literal["fact", "list", "author", "summary", "overview", "compare"]
 _ONE_PAPER_OVERVIEW = re.compile(r"\boverview of (?:the |this |that )?(?:[\w-]+ ){0,4}paper\b(?!s)", re.I)
 _OVERVIEW = re.compile(r"\b(overview|literature review|survey of|review of the literature"
                        # "what is the state of the art in X?", not "improves over the state of the art in both settings"
-                       r"|(?:^\s*|\b(?:what(?:'s| is)|describe|explain|tell me about|give me)\s+)(?:the\s+)?(?:current\s+)?state of the art (?:in|on|of)"
+                       r"|(?:^\s*|\b(?:what(?:'s| is)|describe|explain|tell me about|give me)\s+)(?:the\s+)?(?:current\s+)?"
+                       r"state of the art (?:in|on|of)"
                        r"|write (?:me )?(?:a |an )?(?:short )?(?:cited )?(?:report|review|essay|summary of (?:the )?(?:work|research|literature))"
                        r"|^\s*(?:please\s+)?survey\b|what does the (?:literature|research) say (?:about|on)|state of (?:the )?(?:research|work|field|literature) (?:on|in|about)"
                        r"|summari[sz]e (?:the )?(?:research|work|literature|state of the art)(?: here| in the corpus)? (?:on|about|in)\b"

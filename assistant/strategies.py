@@ -276,10 +276,11 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     """Does the corpus cover a list's topic: True / False when clear, None when the candidates must show it.
 
     Retrieval scores decide first (Chain.covered), except that a pool in which one paper uses every rare word
-    of the topic is never "clearly absent": "CoT (chain-of-thought)" scored 0.31 against the chain-of-thought
-    papers' passages. A short topic whose rare words are missing from every candidate is absent: the pool is
-    only near it ("early-exit inference for transformers" retrieves transformer papers, none about early exits),
-    and so is a topic of a few words that no candidate uses all of (`every_word_used`).
+    of the topic, or writes one reading of an "A or B" topic word for word, is never "clearly absent": "CoT
+    (chain-of-thought)" scored 0.31 against the chain-of-thought papers' passages. A short topic whose rare words
+    are missing from every candidate is absent: the pool is only near it ("early-exit inference for transformers"
+    retrieves transformer papers, none about early exits), and so is a topic of a few words that no candidate uses
+    all of (`every_word_used`).
     """
     cfg = chain.settings.answer
     # "economics, finance or social science": one paper about finance covers it
