@@ -73,6 +73,8 @@ _LIST_SEPARATOR = re.compile(r",\s*(?:(?:or|and|nor)\s+)?|\s+(?:or|and|nor)\s+")
 # what the asker rules out: "X papers? (not Y or Z)", "X, but not Y", "X excluding Y", "X rather than Y", "X, not Y",
 # also at the end of a gloss in parentheses: "navigation (agents finding their way, not web navigation)"
 _NOT_MERELY = r"(?!\s+(?:just|only|merely|necessarily|always|limited|restricted)\b)"  # "not just X" adds X, rules nothing out
+# "(not just cite them as a baseline)": an aside that widens the request, no part of its topic
+_WIDENING_ASIDE = re.compile(r"\s*\(\s*not\s+(?:just|only|merely)\b[^)]*\)", re.I)
 _EXCLUSION = re.compile(rf"\s*\(\s*(?:but\s+)?(?:not{_NOT_MERELY}|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
                         r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
                         rf"|as\s+opposed\s+to)|[,;]\s*not{_NOT_MERELY})"
@@ -88,8 +90,7 @@ def excluded_topics(question: str) -> list[str]:
 
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
-    # "(not just cite them as a baseline)": an aside that widens the request, no part of its topic
-    question = re.sub(r"\s*\(\s*not\s+(?:just|only|merely)\b[^)]*\)", "", question, flags=re.I)
+    question = _WIDENING_ASIDE.sub("", question)
     topic = strip_request_tail(_EXCLUSION.sub("", question).strip() or question)
     # "any work on topology? I mean topological properties of shapes": the second sentence says what the topic means
     topic = re.sub(r"\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+", ": ", topic, flags=re.I)

@@ -291,9 +291,10 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     if not every_word_used(chain, topic, pool):
         return False
     covered = chain.covered(pool)
-    # a paper that writes one reading of "Tweedie's formula or a Tweedie-style correction" word for word
-    reading_used = covered is False and any(reading_pair_share(topic, h.paper) >= EVERY_WORD for h in pool)
-    return None if covered is False and words and (coverage >= EVERY_WORD or reading_used) else covered
+    if covered is False and words and (  # a paper uses every rare word, or writes one reading word for word
+            coverage >= EVERY_WORD or any(reading_pair_share(topic, h.paper) >= EVERY_WORD for h in pool)):
+        return None  # "Tweedie's formula or a Tweedie-style correction": one paper writes "Tweedie's correction"
+    return covered
 
 
 def every_word_used(chain: "Chain", topic: str, pool: list[Hit]) -> bool:
