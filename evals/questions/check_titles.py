@@ -60,6 +60,7 @@ def main() -> int:
         "mixed_holdout11.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout12.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout13.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout14.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
