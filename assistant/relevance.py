@@ -34,9 +34,14 @@ FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) +
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|build|"
           r"improve|improving|introduce|introducing|build on|building on|built on|based on|extend|extending|evaluate|evaluating|develop|developing|"
+          # "cutting the energy use of ...": what a paper does to the topic is no part of it
+          r"reduce|reducing|cut|cutting|lower|lowering|decrease|decreasing|minimi[sz]e|minimi[sz]ing|speed up|speeding up|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
           r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
-          r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of")
+          r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of|"
+          # "runs experiments on Atari games", "report results on GLUE", "run a human evaluation"
+          r"(?:run|runs|running|report|reports|reporting|conduct|conducts|conducting|show|shows|present|presents) "
+          r"(?:experiments|results|evaluations?|numbers|benchmarks?)|run|runs|evaluates")
 _FRAME = re.compile(
     r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell|search for|look for)\s+(?:me\s+)?)?"
     r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have"
@@ -48,7 +53,7 @@ _FRAME = re.compile(
 _PAPERS_ON = re.compile(r"\b(?:papers?|works?|research|studies|articles|publications)\s+(?:(?:exists?|here|in the corpus)\s+)?"
                         rf"(?:(?:that|which)\s+)?(?:(?:{_VERBS})\s+)+", re.I)
 _WORD_STOP = set("a an the of on in for to and or by with from about models model using use based such as e.g i.e etc "
-                 "including".split())
+                 "including itself themselves".split())  # "compressing the data itself": emphasis, no topic word
 
 
 # what trails a request without being its topic: "..., with citations", "... across the corpus", "... pls", "...? thanks"
@@ -88,12 +93,21 @@ def excluded_topics(question: str) -> list[str]:
     return [part.strip(" ,;:?.!") for text in found for part in _LIST_SEPARATOR.split(text) if part.strip(" ,;:?.!")]
 
 
+_CLARIFIED = re.compile(r"^(?P<head>.+?)\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+"
+                        r"(?P<gloss>.+)$", re.I)
+_ASKS_AGAIN = re.compile(r"(?:which|what|any|all|papers?|works?|studies|research)\b", re.I)
+
+
 def request_topic(question: str) -> str:
     """The topic of a list request: "Which papers work on LLM quantization?" -> "LLM quantization"."""
     question = _WIDENING_ASIDE.sub("", question)
     topic = strip_request_tail(_EXCLUSION.sub("", question).strip() or question)
-    # "any work on topology? I mean topological properties of shapes": the second sentence says what the topic means
-    topic = re.sub(r"\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+", ": ", topic, flags=re.I)
+    # "any work on topology? I mean topological properties of shapes": the second sentence says what the topic means;
+    # when it asks again ("LRA papers? i.e. which papers evaluate on the Long Range Arena benchmark"), its topic does
+    clarified = _CLARIFIED.match(topic)
+    if clarified:
+        gloss = clarified.group("gloss")
+        topic = f"{clarified.group('head')}: {request_topic(gloss) if _ASKS_AGAIN.match(gloss) else gloss}"
     # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
     topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
                    "", topic, flags=re.I) or topic
@@ -131,6 +145,9 @@ def request_topic(question: str) -> str:
     # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
     topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",
                    topic, flags=re.I)
+    # ... and "the carbon footprint of ML models" is about carbon footprints
+    topic = re.sub(r"(?<=\S)\s+(?:of|in|for)\s+(?:ML|AI|machine learning|deep learning|(?:deep )?neural networks?)"
+                   r"(?:\s+(?:models?|systems?))?$", "", topic, flags=re.I)
     # "matryoshka-style nested models": the papers say "Matryoshka", never "-style"
     topic = re.sub(r"(?<=\w)-style\b", "", topic, flags=re.I)
     return topic or question

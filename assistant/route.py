@@ -62,7 +62,7 @@ _SUMMARY = re.compile(r"\b(summari[sz]e|summary of|tl;?dr|what does .{2,80}? (?:
 # "studies"/"works" after "that", "which", "it" ... is a verb ("the paper that studies it", "how it works"); "case studies",
 # "ablation studies" and "user studies" are parts of one paper
 _VERB_NOUN = r"(?<!\bthat )(?<![a-z] which )(?<!\bwho )(?<!\bit )(?<!\bhow )(?<!\bone )(?<!\bcase )(?<!\bablation )(?<!\buser )"
-_LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studies)\b(?! (?:best|well|better|worse)\b)|\bany (?:work|research|paper)s? (?:on|about|where|in which)\b"
+_LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studies)\b(?! (?:best|well|better|worse)\b)|\bany (?:work|research|paper)s? (?:on|about|where|in which|that|which)\b"
                    r"|\bwhat does the corpus (?:have|contain|hold) (?:on|about)\b|^\s*(?:please\s+|(?:can|could) you\s+)?list\b|\bevery (?:paper|work|study)\b|\bwhat (?:work|research) is there\b"
                    r"|\b(?:is there|are there|do you have) any(?:thing| work| research)? (?:on|about|related to)\b"
                    r"|\b(?:show|find|give)(?: me)? (?:all |everything |anything |any )?(?:work |research )?(?:on|about|related to)\b"
@@ -143,7 +143,7 @@ def explained_name(question: str) -> str | None:
 
 
 # what is left of "X - anything in the corpus?" or "X: what do you have?" once the name is taken out
-_ONLY_ASKING = re.compile(r"(?:\W|\b(?:anything|something|what|do|you|we|have|got|is|there|here|in|the|corpus|collection"
+_ONLY_ASKING = re.compile(r"(?:\W|\b(?:anything|something|what(?:'s)?|do|you|we|have|got|is|there|here|in|the|corpus|collection"
                           r"|library|please|any|from|them|him|her)\b)*", re.I)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant import prompts
 from assistant.attribution import fix_subject_keys, unsupported_numbers
+from assistant.benchmarks import benchmark_names, papers_naming
 from assistant.chain import REFUSAL, SPEAKS_OF_ITSELF, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import unexplained_acronyms, with_long_forms
@@ -279,14 +280,16 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     of the topic, or writes one reading of an "A or B" topic word for word, is never "clearly absent": "CoT
     (chain-of-thought)" scored 0.31 against the chain-of-thought papers' passages. A short topic whose rare words
     are missing from every candidate is absent: the pool is only near it ("early-exit inference for transformers"
-    retrieves transformer papers, none about early exits), and so is a topic of a few words that no candidate uses
-    all of (`every_word_used`).
+    retrieves transformer papers, none about early exits), and so is a longer one (up to 12 words) of which no candidate
+    uses even a lower share, and a topic of a few words that no candidate uses all of (`every_word_used`).
     """
     cfg = chain.settings.answer
     # "economics, finance or social science": one paper about finance covers it
     coverage, words = max(topic_coverage(reading, pool, chain.word_rarity())
                           for reading in [topic, *listed_readings(topic_core(topic))])
     if words <= cfg.list_short_topic_words and coverage < cfg.list_min_topic_coverage:
+        return False
+    if words <= cfg.list_longer_topic_words and coverage < cfg.list_min_longer_topic_coverage:
         return False
     if not every_word_used(chain, topic, pool):
         return False
@@ -371,8 +374,13 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         yield from answer_similar(chain, run, model_paper, filters)
         return
     topic = search_topic(chain.retriever, asked)
-    pool = run.hits = list_pool(chain.retriever, topic, filters, chain.settings.answer.list_pool)
     note = _date_note(chain, filters)
+    names = benchmark_names(run.standalone)
+    naming = papers_naming(list(chain.retriever.papers.values()), names, filters) if names else []
+    if naming:
+        yield from answer_benchmark(chain, run, topic, names, naming, filters, note)
+        return
+    pool = run.hits = list_pool(chain.retriever, topic, filters, chain.settings.answer.list_pool)
     refusal = REFUSAL + note
     covered = list_evidence(chain, asked, pool)
     if covered is False:
@@ -399,6 +407,25 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
              f"{with_long_forms(s.sentence, s.hit.paper.abstract) if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
              for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
+    resolved = resolve(raw, hits)
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="list", standalone_question=run.standalone)
+
+
+def answer_benchmark(chain: "Chain", run: "Run", topic: str, names: list[str], naming: list[tuple[Paper, str | None]],
+                     filters: SearchFilters, note: str) -> "Stream":
+    """Every paper that names the benchmark asked about (assistant/benchmarks.py), as retrieval ranks them for the
+    topic, each with the sentence that names it."""
+    ranks = {h.paper.paper_id: i for i, h in enumerate(list_pool(chain.retriever, topic, filters,
+                                                                  chain.settings.answer.list_pool_max))}
+    naming = sorted(naming, key=lambda pair: ranks.get(pair[0].paper_id, len(ranks)))
+    hits = run.hits = [Hit(paper=paper, score=0.0) for paper, _ in naming]
+    lines = [f"- **{paper.title}**{': ' + sentence if sentence else ''} [S{i + 1}]"
+             for i, (paper, sentence) in enumerate(naming)]
+    count = f"{len(naming)} paper{'s' if len(naming) != 1 else ''}"
+    raw = (f"The corpus has {count} that name{'s' if len(naming) == 1 else ''} {' or '.join(names)} in the title or "
+           "abstract:\n" + "\n".join(lines) + note)
     resolved = resolve(raw, hits)
     yield resolved.text
     yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
@@ -710,6 +737,7 @@ _COMPARE_BETWEEN = r"\b(?:differs? from|compared (?:to|with)|versus|vs\.?|agains
 # "and", "," and "with" join two papers where a new one starts after them ("Mamba and S4", "Mamba with the paper
 # that ..."), not inside a description ("the paper on Lie group decompositions and equivariant networks")
 _COMPARE_SPLIT = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|(?:,\s*(?:and\s+)?|\s(?:and|with)\s+){_NEXT_PAPER})\s*", re.I)
+_BETWEEN_QUOTES = re.compile(r"(?<=['\"’”])\s*(?:,\s*(?:and\s+)?|\s(?:and|with|vs\.?|versus)\s+)(?=['\"‘“])", re.I)
 _COMPARE_SPLIT_ANY = re.compile(rf"\s*(?:{_COMPARE_BETWEEN}|\b(?:and|with)\b|,)\s*", re.I)  # "mamba and hippo"
 
 
@@ -728,6 +756,10 @@ def compared_papers(chain: "Chain", question: str) -> list[Paper]:
     parts = _split_between(chain, body)
     papers = _papers_of_parts(chain, parts)
     if 2 <= len(parts) == len(papers):  # "X vs Y", each part one paper: a title may hold "with" or "and"
+        return papers[:3]
+    quoted = _BETWEEN_QUOTES.split(body)  # "'A', 'B: C and D' and 'E'": the " and D" inside a quoted title splits nothing
+    if (len(quoted) >= 2 and all(re.fullmatch(r"['\"‘“].+['\"’”]", part) for part in quoted)
+            and len(papers := _papers_of_parts(chain, quoted)) == len(quoted)):
         return papers[:3]
     papers = _papers_of_parts(chain, _COMPARE_SPLIT.split(body))
     if len(papers) < 2:  # all lower case, so no part looked like a new paper: split at every "and"

@@ -30,11 +30,12 @@ from assistant.llm import ChatClient
 from assistant.llm_server import LocalServer
 from assistant.named import NameIndex
 from assistant.records import Answer, Hit, Paper, Progress
+from assistant.relevance import list_pool, list_request
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.tokens import count_tokens
-from assistant.strategies import (name_in_one_abstract, _closest_sentences, aspect_sentences, _title_has_all,
-                                  _compare_body, _split_between, compare_ask, _COMPARE_SPLIT, _DESCRIBED,
+from assistant.strategies import (_BETWEEN_QUOTES, name_in_one_abstract, _closest_sentences, aspect_sentences,
+                                  _title_has_all, _compare_body, _split_between, compare_ask, _COMPARE_SPLIT, _DESCRIBED,
                                   compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
                                   similar_to)
 
@@ -900,6 +901,27 @@ def test_a_comparison_part_of_title_words_abbreviates_that_title(part: list[str]
     assert _title_has_all(title, part) is expected
 
 
+def test_comparison_of_quoted_titles_keeps_an_and_inside_a_title(chain: Chain) -> None:
+    # split at "and Linear", the second title's start alone named another paper
+    question = ("Compare 'Mamba: Linear-Time Sequence Modeling with Selective State Spaces', 'Agent Attention: On the "
+                "Integration of Softmax and Linear Attention' and 'LambdaNetworks: Modeling Long-Range Interactions "
+                "Without Attention'.")
+    assert [p.title for p in compared_papers(chain, question)] == [
+        "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
+        "Agent Attention: On the Integration of Softmax and Linear Attention",
+        "LambdaNetworks: Modeling Long-Range Interactions Without Attention"]
+
+
+def test_quoted_titles_split_only_between_their_quotes() -> None:
+    # "... Feature Learning and Generalization in Neural Networks'" split at its "and" named a fourth paper
+    body = ("'Deep Linear Networks can Benignly Overfit when Shallow Ones Do', 'Random Feature Amplification: Feature "
+            "Learning and Generalization in Neural Networks' and \"Learning with Three-Layer Neural Networks\"")
+    assert _BETWEEN_QUOTES.split(body) == [
+        "'Deep Linear Networks can Benignly Overfit when Shallow Ones Do'",
+        "'Random Feature Amplification: Feature Learning and Generalization in Neural Networks'",
+        '"Learning with Three-Layer Neural Networks"']
+
+
 def test_comparison_finds_a_paper_by_a_coined_word_of_its_title(chain: Chain) -> None:
     assert [p.title for p in compared_papers(chain, "compare mamba and hippo")] == [
         "Mamba: Linear-Time Sequence Modeling with Selective State Spaces",
@@ -921,6 +943,30 @@ def test_list_on_a_topic_whose_rare_words_no_paper_uses_is_refused(chain: Chain,
     _, answer = run(chain, question)
     assert stub.requests == []
     assert answer.refused and answer.citations == [] and "does not cover" in answer.answer
+
+
+def test_list_of_a_longer_topic_that_no_paper_comes_near_is_refused(chain: Chain, stub: ReplayEndpoint) -> None:
+    # seven words; no abstract of tests/data says "dialogue" (its best candidate uses 0.29 of the words, by rarity)
+    question = "Which papers build task-oriented dialogue systems that track the dialogue state?"
+    topic, filters = list_request(chain.retriever, question)
+    assert list_evidence(chain, topic, list_pool(chain.retriever, topic, filters, 30)) is False  # not "let them show it"
+    _, answer = run(chain, question)
+    assert stub.requests == []
+    assert answer.refused and answer.citations == [] and "does not cover" in answer.answer
+
+
+def test_papers_evaluated_on_a_benchmark_are_every_paper_that_names_it(chain: Chain, stub: ReplayEndpoint) -> None:
+    # grep -l ImageNet tests/data: these five abstracts name it, whatever they are about
+    _, answer = run(chain, "Which papers report results on ImageNet?")
+    assert stub.requests == [] and answer.kind == "list" and not answer.refused
+    assert answer.answer.startswith("The corpus has 5 papers that name ImageNet in the title or abstract:")
+    assert sorted(c.title for c in answer.citations) == [
+        "LambdaNetworks: Modeling Long-Range Interactions Without Attention",
+        "LiT: Delving into a Simplified Linear Diffusion Transformer for Image Generation",
+        "Neural networks trained with SGD learn distributions of increasing complexity",
+        "Provably Robust Conformal Prediction with Improved Efficiency",
+        "Searching for Activation Functions"]
+    assert all("ImageNet" in line for line in answer.answer.splitlines()[1:] if line.startswith("- "))
 
 
 def test_papers_similar_to_a_named_one_are_its_nearest_neighbours_without_itself(chain: Chain,

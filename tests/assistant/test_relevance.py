@@ -84,6 +84,14 @@ ROOT = Path(__file__).resolve().parents[2]
     ("anything here about optimal transport?", "optimal transport"),
     ("do you have stuff on reinforcement learning?", "reinforcement learning"),
     ("Which papers study self-supervised learning - contrastive or not?", "self-supervised learning - contrastive or not"),
+    # what a paper does with the topic ("runs experiments on", "reports results on", "cutting") is no part of it
+    ("any work that runs experiments on Atari games?", "Atari games"),
+    ("Which papers report results on the GLUE or SuperGLUE benchmarks?", "the GLUE or SuperGLUE benchmarks"),
+    ("Which papers run a human evaluation?", "a human evaluation"),
+    ("papers on running LLMs on phones?", "running LLMs on phones"),
+    ("experiment tracking papers?", "experiment tracking"),
+    # every paper here is machine learning: "of ML models" places the topic nowhere
+    ("got anything on cutting the energy use or carbon footprint of ML models?", "the energy use or carbon footprint"),
 ])
 def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     assert request_topic(question) == topic
@@ -103,10 +111,12 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     ("got anything about navigation? (agents finding their way, not web navigation)",
      "navigation? (agents finding their way)", ["web navigation"]),
     ("papers on sparse attention, not just linear attention", "sparse attention, not just linear attention", []),
-    ("Which papers run GPT-4 in their own pipeline (not just cite it as a baseline)?", "run GPT-4 in their own pipeline", []),
+    ("Which papers run GPT-4 in their own pipeline (not just cite it as a baseline)?", "GPT-4 in their own pipeline", []),
     ("transformer papers (not only NLP)", "transformer", []),
     # the second sentence says what the topic means
     ("any work on topology? I mean topological properties of shapes", "topology: topological properties of shapes", []),
+    # ... also when it asks again: its own topic, not its "which papers" (which was dropped with it, leaving "LRA")
+    ("LRA papers? i.e. which papers evaluate on the Long Range Arena benchmark", "LRA: the Long Range Arena benchmark", []),
 ])
 def test_what_a_list_request_rules_out_is_no_part_of_its_topic(question: str, topic: str, excluded: list[str]) -> None:
     assert (request_topic(question), excluded_topics(question)) == (topic, excluded)

@@ -33,6 +33,8 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Any work where several agents debate each other to improve reasoning?", NONE, "list"),
     ("is there any research in which models grade their own answers?", NONE, "list"),
     ("any POMDP work?", NONE, "list"),
+    ("any work that runs experiments on Atari games?", NONE, "list"),
+    ("Are there any papers which prune attention heads?", NONE, "list"),
     # casual: "got anything about X", "anything here about X", "do you have stuff on X"
     ("what's in the collection about graph neural networks", NONE, "list"),
     ("find me work that uses contrastive learning for sentence embeddings", NONE, "list"),
@@ -135,6 +137,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("What do you have from Tri Dao", DAO, "author"),
     ("Tri Dao?", DAO, "author"),  # the name alone
     ("Dao, Tri - anything in the corpus?", QueryFacts(author="Dao, Tri", topic=""), "author"),
+    ("Dao, Tri - what's in here?", QueryFacts(author="Dao, Tri", topic=""), "author"),
     ("Papers by Tri Dao", NONE, "list"),  # without a catalog name it is a plain list question
     # summary
     ("Summarize LambdaNetworks", NONE, "summary"),

@@ -1,0 +1,55 @@
+"""Requests for the papers evaluated on a named benchmark (assistant/benchmarks.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.benchmarks import benchmark_names, papers_naming
+from assistant.records import Paper
+from assistant.retrieve import SearchFilters
+
+
+@pytest.mark.parametrize("question, names", [
+    ("Which papers report results on the GLUE or SuperGLUE benchmarks?", ["GLUE", "SuperGLUE"]),
+    ("LRA papers? i.e. which papers evaluate on the Long Range Arena benchmark", ["Long Range Arena"]),
+    ("any work that runs experiments on Atari games?", ["Atari"]),
+    ("papers with results on CIFAR-10 or CIFAR-100", ["CIFAR-10", "CIFAR-100"]),
+    ("Which papers use the MuJoCo benchmark?", ["MuJoCo"]),
+    # no benchmark asked for: a topic, a benchmark that is no name, a question word before "dataset"
+    ("GLU papers?", []),
+    ("Which papers propose new fairness benchmarks?", []),
+    ("What dataset was released as the first fairness dataset for medical image segmentation?", []),
+    ("Which papers are about LLM evaluation?", []),
+])
+def test_benchmark_names_are_read_only_where_papers_evaluated_on_them_are_asked_for(question: str,
+                                                                                    names: list[str]) -> None:
+    assert benchmark_names(question) == names
+
+
+def paper(title: str, abstract: str) -> Paper:
+    return Paper(paper_id=title, title=title, abstract=abstract)
+
+
+def test_papers_naming_a_benchmark_match_its_name_not_a_longer_word() -> None:
+    papers = [
+        paper("Hedgehog", "Linear attention. It gains 8.7 GLUE points over prior linear attentions."),
+        paper("GLU variants", "Gated linear units (GLU) in the feed-forward layer."),  # GLU is no GLUE
+        paper("C-Poly", "We test on SuperGLUE and Super-NaturalInstructions."),
+        paper("Glue code", "We glue two networks together."),  # an all-capitals name matches only as written
+        paper("TransNormer", "It beats vanilla transformers on the challenging Long-Range Arena benchmark."),
+        paper("Exploration", "It matches the state of the art on Atari57."),
+    ]
+    found = papers_naming(papers, ["GLUE", "SuperGLUE", "Long Range Arena", "Atari"], SearchFilters())
+    assert [(p.title, sentence) for p, sentence in found] == [
+        ("Hedgehog", "It gains 8.7 GLUE points over prior linear attentions."),
+        ("C-Poly", "We test on SuperGLUE and Super-NaturalInstructions."),
+        ("TransNormer", "It beats vanilla transformers on the challenging Long-Range Arena benchmark."),
+        ("Exploration", "It matches the state of the art on Atari57."),
+    ]
+    assert [p.title for p, _ in papers_naming(papers, ["GLUE"], SearchFilters(year_from=2020))] == []
+
+
+def test_a_name_most_of_the_catalog_uses_names_no_benchmark() -> None:
+    papers = [paper(f"Paper {i}", "We train Transformers on long sequences of text.") for i in range(9)] + [paper("Vision", "We report ImageNet results for a new vision backbone.")]
+    found = papers_naming(papers, ["Transformers", "ImageNet"], SearchFilters())
+    assert [p.title for p, _ in found] == ["Vision"]
