@@ -47,15 +47,15 @@ def papers_naming(papers: list[Paper], names: list[str], filters: SearchFilters,
     """Each paper whose title or abstract names one of `names`, with the abstract sentence that names it (None when
     only the title does). A name that more than `most_share` of the catalog uses (and more than 5 papers) is no
     benchmark's ("Transformers evaluated on ImageNet": not every paper that says "transformers")."""
+    using = {name: [paper for paper in papers if _name_pattern(name).search(f"{paper.title}\n{paper.abstract}")]
+             for name in names}
     most = max(5.0, most_share * len(papers))
-    patterns = [_name_pattern(name) for name in names]
-    patterns = [p for p in patterns if sum(bool(p.search(f"{paper.title} {paper.abstract}")) for paper in papers) <= most]
+    patterns = [_name_pattern(name) for name, users in using.items() if len(users) <= most]
+    named = {paper.paper_id for name, users in using.items() if len(users) <= most for paper in users}
     found = []
-    for paper in papers:
-        if not patterns or not filters.accepts(paper):
+    for paper in papers:  # in catalog order; the sentences are split only for the papers that name it
+        if paper.paper_id not in named or not filters.accepts(paper):
             continue
         sentences = split_sentences(paper.abstract) or [paper.abstract]  # a short abstract is one sentence
-        sentence = next((s for s in sentences if any(p.search(s) for p in patterns)), None)
-        if sentence or any(p.search(paper.title) for p in patterns):
-            found.append((paper, sentence))
+        found.append((paper, next((s for s in sentences if any(p.search(s) for p in patterns)), None)))
     return found

@@ -82,14 +82,19 @@ _NOT_MERELY = r"(?!\s+(?:just|only|merely|necessarily|always|limited|restricted)
 _WIDENING_ASIDE = re.compile(r"\s*\(\s*not\s+(?:just|only|merely)\b[^)]*\)", re.I)
 _EXCLUSION = re.compile(rf"\s*\(\s*(?:but\s+)?(?:not{_NOT_MERELY}|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
                         r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
-                        rf"|as\s+opposed\s+to)|[,;]\s*not{_NOT_MERELY})"
+                        rf"|as\s+opposed\s+to|other\s+than|apart\s+from|aside\s+from)|[,;]\s*not{_NOT_MERELY})"
                         r"\s+(?P<tail>[^()]+?)\s*[?.!]*(?=\)|$)", re.I)
+
+
+# "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
+_ASKING_TRAIL = re.compile(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b"
+                           r"[^-–—:]*$", re.I)
 
 
 def excluded_topics(question: str) -> list[str]:
     """What a list request rules out, one reading per alternative: "transfer learning papers? (not domain adaptation
     or cross-lingual transfer)" -> ["domain adaptation", "cross-lingual transfer"]."""
-    found = [m.group("inner") or m.group("tail") for m in _EXCLUSION.finditer(question)]
+    found = [_ASKING_TRAIL.sub("", m.group("inner") or m.group("tail")) for m in _EXCLUSION.finditer(question)]
     return [part.strip(" ,;:?.!") for text in found for part in _LIST_SEPARATOR.split(text) if part.strip(" ,;:?.!")]
 
 
@@ -108,9 +113,10 @@ def request_topic(question: str) -> str:
     if clarified:
         gloss = clarified.group("gloss")
         topic = f"{clarified.group('head')}: {request_topic(gloss) if _ASKS_AGAIN.match(gloss) else gloss}"
-    # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
-    topic = re.sub(r"\s*(?:\s[-–—]|:)\s*(?:what|which|anything|any|is there|are there|do you|does the corpus)\b[^-–—:]*$",
-                   "", topic, flags=re.I) or topic
+    topic = _ASKING_TRAIL.sub("", topic) or topic
+    # "reward models used for something other than aligning LLMs": with the exclusion gone, "for something" says nothing
+    topic = re.sub(r"\s+(?:(?:used|applied)\s+)?(?:for|in|to)\s+(?:something|anything)(?:\s+else)?$", "", topic,
+                   flags=re.I) or topic
     topic = re.sub(r"^what (?:work|research|papers)(?: is there| are there| exists?| does the corpus have)?(?: in the corpus| here)?"
                    r"\s+(?:on|about)\s+",
                    "", topic, flags=re.I)

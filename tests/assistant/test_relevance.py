@@ -113,6 +113,10 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     ("papers on sparse attention, not just linear attention", "sparse attention, not just linear attention", []),
     ("Which papers run GPT-4 in their own pipeline (not just cite it as a baseline)?", "GPT-4 in their own pipeline", []),
     ("transformer papers (not only NLP)", "transformer", []),
+    # "other than", "apart from"; the asking after the exclusion is no part of it, nor "used for something"
+    ("reward models used for something other than aligning LLMs - which papers?", "reward models", ["aligning LLMs"]),
+    ("papers on optimizers apart from Adam", "optimizers", ["Adam"]),
+    ("in-context learning rather than fine-tuning - which papers?", "in-context learning", ["fine-tuning"]),
     # the second sentence says what the topic means
     ("any work on topology? I mean topological properties of shapes", "topology: topological properties of shapes", []),
     # ... also when it asks again: its own topic, not its "which papers" (which was dropped with it, leaving "LRA")
