@@ -47,11 +47,11 @@ def papers_naming(papers: list[Paper], names: list[str], filters: SearchFilters,
     """Each paper whose title or abstract names one of `names`, with the abstract sentence that names it (None when
     only the title does). A name that more than `most_share` of the catalog uses (and more than 5 papers) is no
     benchmark's ("Transformers evaluated on ImageNet": not every paper that says "transformers")."""
-    using = {name: [paper for paper in papers if _name_pattern(name).search(f"{paper.title}\n{paper.abstract}")]
-             for name in names}
+    using = {pattern: [paper for paper in papers if pattern.search(f"{paper.title}\n{paper.abstract}")]
+             for pattern in map(_name_pattern, names)}
     most = max(5.0, most_share * len(papers))
-    patterns = [_name_pattern(name) for name, users in using.items() if len(users) <= most]
-    named = {paper.paper_id for name, users in using.items() if len(users) <= most for paper in users}
+    patterns = [pattern for pattern, users in using.items() if len(users) <= most]
+    named = {paper.paper_id for pattern in patterns for paper in using[pattern]}
     found = []
     for paper in papers:  # in catalog order; the sentences are split only for the papers that name it
         if paper.paper_id not in named or not filters.accepts(paper):
