@@ -8,6 +8,7 @@ catalog whose title or abstract names it, found by matching the name, not by the
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from assistant.chain import split_sentences
 from assistant.records import Paper
@@ -18,9 +19,13 @@ _NAME = (r"(?!(?:What|Which|Who|How|Any|Is|Are|Do|Does|Papers?)\b)(?:[A-Z][\w-]*
          r"(?:\s+(?:[A-Z][\w-]*|\d[\w-]*))*")
 _NAMES = rf"(?:the\s+)?{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*"
 # "evaluate on the Long Range Arena", "report results on GLUE", "run experiments on Atari", "the ImageNet dataset"
+_EVALUATED_ON = (r"\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
+                 r"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)\s+")
+# ... or typed in lower case up to the end of the request ("evaluate on imagenet?"): a name only where the catalog
+# writes it with capitals (`as_the_catalog_writes_them`)
+_TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
 _ASKS_FOR_BENCHMARK = re.compile(
-    r"\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
-    rf"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)\s+(?-i:(?P<evaluated>{_NAMES}))"
+    rf"{_EVALUATED_ON}(?:(?-i:(?P<evaluated>{_NAMES}))|(?-i:(?P<typed>{_TYPED}))(?=\s*[?.!]*\s*$))"
     rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?)\b", re.I)
 
 
@@ -28,8 +33,9 @@ def benchmark_names(question: str) -> list[str]:
     """The benchmark names a request for "papers evaluated on X" asks about; [] when it asks no such thing."""
     names = []
     for match in _ASKS_FOR_BENCHMARK.finditer(question):
-        listed = match.group("evaluated") or match.group("named")
-        names += [re.sub(r"^the\s+", "", part.strip()) for part in re.split(r",|\bor\b|\band\b", listed)]
+        listed = match.group("evaluated") or match.group("named") or match.group("typed")
+        names += [re.sub(r"^the\s+|\s+(?:benchmarks?|datasets?|suites?|games|tasks?|environments?)$", "", part.strip())
+                  for part in re.split(r",|\bor\b|\band\b", listed)]
     return list(dict.fromkeys(name for name in names if name))
 
 
@@ -40,6 +46,21 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     body = r"[\s-]+".join(words)
     flags = 0 if name.isupper() else re.I
     return re.compile(rf"(?<![\w-]){body}(?![A-Za-z])", flags)
+
+
+def as_the_catalog_writes_them(names: list[str], papers: list[Paper]) -> list[str]:
+    """Names typed in lower case as most papers that use them write them, where that is a name ("imagenet" ->
+    "ImageNet", "glue" -> "GLUE"), left out where they write ordinary words ("text classification")."""
+    return list(dict.fromkeys(filter(None, (_as_the_catalog_writes_it(name, papers) for name in names))))
+
+
+def _as_the_catalog_writes_it(name: str, papers: list[Paper]) -> str | None:
+    if name != name.lower():
+        return name
+    pattern = _name_pattern(name)
+    forms = Counter(m.group(0) for paper in papers for m in pattern.finditer(f"{paper.title}\n{paper.abstract}"))
+    form = forms.most_common(1)[0][0] if forms else ""
+    return form if form != form.lower() or any(c.isdigit() for c in form) else None
 
 
 def papers_naming(papers: list[Paper], names: list[str], filters: SearchFilters,

@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant import prompts
 from assistant.attribution import fix_subject_keys, unsupported_numbers
-from assistant.benchmarks import benchmark_names, papers_naming
+from assistant.benchmarks import as_the_catalog_writes_them, benchmark_names, papers_naming
 from assistant.chain import REFUSAL, SPEAKS_OF_ITSELF, split_sentences
 from assistant.citations import StreamingCiter, resolve
 from assistant.glossary import unexplained_acronyms, with_long_forms
@@ -375,8 +375,9 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         return
     topic = search_topic(chain.retriever, asked)
     note = _date_note(chain, filters)
-    names = benchmark_names(run.standalone)
-    naming = papers_naming(list(chain.retriever.papers.values()), names, filters) if names else []
+    catalog = list(chain.retriever.papers.values())
+    names = as_the_catalog_writes_them(benchmark_names(run.standalone), catalog)
+    naming = papers_naming(catalog, names, filters) if names else []
     if naming:
         yield from answer_benchmark(chain, run, topic, names, naming, filters, note)
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.benchmarks import benchmark_names, papers_naming
+from assistant.benchmarks import as_the_catalog_writes_them, benchmark_names, papers_naming
 from assistant.records import Paper
 from assistant.retrieve import SearchFilters
 
@@ -15,6 +15,10 @@ from assistant.retrieve import SearchFilters
     ("any work that runs experiments on Atari games?", ["Atari"]),
     ("papers with results on CIFAR-10 or CIFAR-100", ["CIFAR-10", "CIFAR-100"]),
     ("Which papers use the MuJoCo benchmark?", ["MuJoCo"]),
+    # typed in lower case, to the end of the request: a name only if the catalog writes it as one
+    ("which papers evaluate on imagenet?", ["imagenet"]),
+    ("which papers report results on glue, superglue or the long range arena benchmark", ["glue", "superglue",
+                                                                                          "long range arena"]),
     # no benchmark asked for: a topic, a benchmark that is no name, a question word before "dataset"
     ("GLU papers?", []),
     ("Which papers propose new fairness benchmarks?", []),
@@ -53,3 +57,13 @@ def test_a_name_most_of_the_catalog_uses_names_no_benchmark() -> None:
     papers = [paper(f"Paper {i}", "We train Transformers on long sequences of text.") for i in range(9)] + [paper("Vision", "We report ImageNet results for a new vision backbone.")]
     found = papers_naming(papers, ["Transformers", "ImageNet"], SearchFilters())
     assert [p.title for p, _ in found] == ["Vision"]
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_catalog_writes_it() -> None:
+    papers = [paper("Vision", "We report ImageNet top-1 accuracy and GLUE scores."),
+              paper("Glue", "We glue two networks together."),
+              paper("Text", "We study text classification with small models."),
+              paper("Text 2", "Text classification benchmarks are saturated; we propose new text classification tasks.")]
+    assert as_the_catalog_writes_them(["imagenet", "glue", "text classification", "GLUE"], papers) == ["ImageNet", "GLUE"]
+    # "Which papers evaluate on small models, and how?": words, no names
+    assert as_the_catalog_writes_them(["small models", "how"], papers) == []

@@ -956,8 +956,8 @@ def test_list_of_a_longer_topic_that_no_paper_comes_near_is_refused(chain: Chain
 
 
 def test_papers_evaluated_on_a_benchmark_are_every_paper_that_names_it(chain: Chain, stub: ReplayEndpoint) -> None:
-    # grep -l ImageNet tests/data: these five abstracts name it, whatever they are about
-    _, answer = run(chain, "Which papers report results on ImageNet?")
+    # grep -l ImageNet tests/data: these five abstracts name it, whatever they are about (typed in lower case here)
+    _, answer = run(chain, "Which papers report results on imagenet?")
     assert stub.requests == [] and answer.kind == "list" and not answer.refused
     assert answer.answer.startswith("The corpus has 5 papers that name ImageNet in the title or abstract:")
     assert sorted(c.title for c in answer.citations) == [
