@@ -327,6 +327,14 @@ def on_topic(chain: "Chain", topic: str, scored: list[Scored]) -> list[Scored]:
             or s.probability >= cfg.list_sure_probability]
 
 
+def _cited_list(run: "Run", raw: str, hits: list[Hit]) -> "Stream":
+    """A list answer whose [S<n>] keys point at `hits`: the resolved text, then the Answer."""
+    resolved = resolve(raw, hits)
+    yield resolved.text
+    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
+                 kind="list", standalone_question=run.standalone)
+
+
 # "like Mamba", "else is similar to Mamba", "More papers like Kosmos-G"; not "normalization layers like BatchNorm"
 _SIMILAR = re.compile(r"(?:^|\b(?:papers?|works?|ones|others?|anything|something|else(?: is| are)?|more|most|are|is)\s+)"
                       r"(?:similar to|like|resembling|comparable to|in the spirit of|along the lines of)\s+"
@@ -361,10 +369,7 @@ def answer_similar(chain: "Chain", run: "Run", model: Paper, filters: SearchFilt
              for i, h in enumerate(kept)]
     raw = (f"The corpus has {len(kept)} paper{'s' if len(kept) != 1 else ''} like **{model.title}**, closest "
            "first:\n" + "\n".join(lines))
-    resolved = resolve(raw, kept)
-    yield resolved.text
-    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
-                 kind="list", standalone_question=run.standalone)
+    yield from _cited_list(run, raw, kept)
 
 
 def answer_list(chain: "Chain", run: "Run") -> "Stream":
@@ -408,10 +413,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
              f"{with_long_forms(s.sentence, s.hit.paper.abstract) if s.hit.paper.abstract else NO_ABSTRACT} [S{i + 1}]"
              for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
-    resolved = resolve(raw, hits)
-    yield resolved.text
-    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
-                 kind="list", standalone_question=run.standalone)
+    yield from _cited_list(run, raw, hits)
 
 
 def answer_benchmark(chain: "Chain", run: "Run", topic: str, names: list[str], naming: list[tuple[Paper, str | None]],
@@ -427,10 +429,7 @@ def answer_benchmark(chain: "Chain", run: "Run", topic: str, names: list[str], n
     count = f"{len(naming)} paper{'s' if len(naming) != 1 else ''}"
     raw = (f"The corpus has {count} that name{'s' if len(naming) == 1 else ''} {' or '.join(names)} in the title or "
            "abstract:\n" + "\n".join(lines) + note)
-    resolved = resolve(raw, hits)
-    yield resolved.text
-    yield Answer(question=run.question, answer=resolved.text, citations=resolved.citations, retrieved=run.hits,
-                 kind="list", standalone_question=run.standalone)
+    yield from _cited_list(run, raw, hits)
 
 
 # --- papers by an author ------------------------------------------------------------------------------
