@@ -172,12 +172,14 @@ class Glossary:
         """The names in `text` that no paper uses: words with a capital inside ("ToMe", "AlphaZero") or acronyms of
         three letters or more ("MIDI"), a plural "s" aside ("VAEs"). A question about a system the corpus never
         names is not answered by the papers that share its common words (token merging, "ToMe", retrieved a paper
-        that merges genome tokens)."""
-        names = dict.fromkeys(m.group(0) for m in _NAME.finditer(text))
+        that merges genome tokens). A short name the question defines in brackets counts too, whatever its
+        capitals ("Vision Mamba (Vim)")."""
+        names = dict.fromkeys([m.group(0) for m in _NAME.finditer(text)] + _DEFINED_NAME.findall(text))
         return [n for n in names if n.lower() not in self.words and not (n.endswith("s") and n[:-1].lower() in self.words)]
 
 
 _NAME = re.compile(r"\b(?:[A-Za-z][a-z]*[A-Z][A-Za-z]*|[A-Z]{3,}s?)\b")
+_DEFINED_NAME = re.compile(r"(?<=[A-Za-z] \()([A-Z][A-Za-z0-9]{1,9})(?=\))")  # "Vision Mamba (Vim)"
 _PREFIXES = ("un", "re", "pre", "non", "de", "dis", "co", "sub", "self", "multi", "over", "under", "inter", "anti")
 
 

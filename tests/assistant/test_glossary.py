@@ -66,6 +66,9 @@ def test_unknown_names_are_the_question_names_no_paper_uses() -> None:
     question = "Does ToMe beat AlphaZero, Mamba, NeRFs or VAEs at computing GCDs with MIDI input?"
     assert glossary.unknown_names(question) == ["ToMe", "AlphaZero", "MIDI"]  # plurals of known names are known
     assert glossary.unknown_names("How do the papers here use Mamba?") == []
+    # a name the question defines in brackets, whatever its capitals: no paper writes "Vim"; "VAE" is known
+    assert glossary.unknown_names("How accurate is Vision Mamba (Vim), a Mamba for images?") == ["Vim"]
+    assert glossary.unknown_names("Which variational autoencoders (VAE) compute GCDs?") == []
 
 
 ABSTRACT = ("Score Distillation Sampling (SDS) lifts 2D diffusion models to 3D. It needs large Classifier-Free Guidance "
