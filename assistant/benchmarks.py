@@ -26,7 +26,8 @@ _EVALUATED_ON = (r"\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accu
 _TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
 _ASKS_FOR_BENCHMARK = re.compile(
     rf"{_EVALUATED_ON}(?:(?-i:(?P<evaluated>{_NAMES}))|(?-i:(?P<typed>{_TYPED}))(?=\s*[?.!]*\s*$))"
-    rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?)\b", re.I)
+    rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?|experiments?|results)\b",
+    re.I)
 
 
 def benchmark_names(question: str) -> list[str]:
@@ -34,31 +35,57 @@ def benchmark_names(question: str) -> list[str]:
     names = []
     for match in _ASKS_FOR_BENCHMARK.finditer(question):
         listed = match.group("evaluated") or match.group("named") or match.group("typed")
+        if match.group("named") and not question[:match.start("named")].strip():
+            listed = _first_word_lowered(listed)  # "Reinforcement learning experiments?": a capital of the sentence
         names += [re.sub(r"^the\s+|\s+(?:benchmarks?|datasets?|suites?|games|tasks?|environments?)$", "", part.strip())
                   for part in re.split(r",|\bor\b|\band\b", listed)]
     return list(dict.fromkeys(name for name in names if name))
 
 
+def _first_word_lowered(text: str) -> str:
+    """The first word in lower case when its only capital is the sentence's ("Atari or MuJoCo" -> "atari or
+    MuJoCo"): whether it is a name is then up to how the catalog writes it (`as_the_catalog_writes_them`)."""
+    first, _, rest = text.partition(" ")
+    return f"{first.lower()} {rest}".strip() if first[1:] == first[1:].lower() and first[1:].isalpha() else text
+
+
 def _name_pattern(name: str) -> re.Pattern[str]:
     """An all-capitals name matches as written ("GLUE", not "glue" nor the "GLU" of "GLU variants"); another matches
-    in any case and with spaces or hyphens between its words ("Long-Range Arena"). A number may follow ("Atari57")."""
+    in any case. Its words may be joined by spaces, hyphens or nothing ("Long-Range Arena", "MSCOCO"), and a
+    number may follow ("Atari57")."""
     words = [re.escape(word) for word in re.split(r"[\s-]+", name) if word]
-    body = r"[\s-]+".join(words)
+    body = r"[\s-]*".join(words)
     flags = 0 if name.isupper() else re.I
     return re.compile(rf"(?<![\w-]){body}(?![A-Za-z])", flags)
 
 
 def as_the_catalog_writes_them(names: list[str], papers: list[Paper]) -> list[str]:
     """Names typed in lower case as most papers that use them write them, where that is a name ("imagenet" ->
-    "ImageNet", "glue" -> "GLUE"), left out where they write ordinary words ("text classification")."""
-    return list(dict.fromkeys(filter(None, (_as_the_catalog_writes_it(name, papers) for name in names))))
+    "ImageNet", "glue" -> "GLUE"), left out where they write ordinary words ("text classification"). A name of
+    several words that no paper writes stands for the name-like words in it that papers do ("MS COCO" -> "COCO")."""
+    written = []
+    for name in names:
+        parts = [name]
+        if " " in name and not any(map(_name_pattern(name).search, _texts(papers))):
+            parts = [word for word in name.split() if _name_like(word)]
+        written += [_as_the_catalog_writes_it(part, papers) for part in parts]
+    return list(dict.fromkeys(filter(None, written)))
+
+
+def _texts(papers: list[Paper]) -> list[str]:
+    return [f"{paper.title}\n{paper.abstract}" for paper in papers]
+
+
+def _name_like(word: str) -> bool:
+    """A word that is a name by its look: all capitals ("COCO"), capitals inside ("MuJoCo") or a digit ("D4RL")."""
+    return len(word) >= 3 and (word.isupper() or any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
 
 
 def _as_the_catalog_writes_it(name: str, papers: list[Paper]) -> str | None:
     if name != name.lower():
         return name
     pattern = _name_pattern(name)
-    forms = Counter(m.group(0) for paper in papers for m in pattern.finditer(f"{paper.title}\n{paper.abstract}"))
+    forms = Counter(m.group(0) for text in _texts(papers) for m in pattern.finditer(text))
     form = forms.most_common(1)[0][0] if forms else ""
     return form if form != form.lower() or any(c.isdigit() for c in form) else None
 

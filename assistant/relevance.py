@@ -53,7 +53,8 @@ _FRAME = re.compile(
 _PAPERS_ON = re.compile(r"\b(?:papers?|works?|research|studies|articles|publications)\s+(?:(?:exists?|here|in the corpus)\s+)?"
                         rf"(?:(?:that|which)\s+)?(?:(?:{_VERBS})\s+)+", re.I)
 _WORD_STOP = set("a an the of on in for to and or by with from about models model using use based such as e.g i.e etc "
-                 "including itself themselves".split())  # "compressing the data itself": emphasis, no topic word
+                 "including itself themselves new novel".split())  # "compressing the data itself", "proposing new
+# attention mechanisms": emphasis, no topic word
 
 
 # what trails a request without being its topic: "..., with citations", "... across the corpus", "... pls", "...? thanks"
@@ -192,8 +193,12 @@ def list_pool(retriever: Retriever, topic: str, filters: SearchFilters, k: int) 
 def _stems(text: str) -> list[str]:
     """Lower-case words cut to 6 letters, so "quantization" and "quantized" meet; a hyphenated word also counts
     written as one ("bi-level" -> "bi", "level", "bileve"), so it meets "bilevel", and a name built on an acronym
-    also counts as the acronym ("StyleGAN" -> "styleg", "gan")."""
-    return [w[:6] for w in re.findall(r"[a-z0-9]+", with_word_variants(text).lower()) if w not in _WORD_STOP and len(w) > 1]
+    also counts as the acronym ("StyleGAN" -> "styleg", "gan"); "nets" counts as "networks"."""
+    return [_SHORT_FORMS.get(w, w)[:6] for w in re.findall(r"[a-z0-9]+", with_word_variants(text).lower())
+            if w not in _WORD_STOP and len(w) > 1]
+
+
+_SHORT_FORMS = {"net": "network", "nets": "networks"}  # "neural nets", "conv nets"
 
 
 def _paper_stems(paper: Paper) -> list[str]:

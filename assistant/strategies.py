@@ -284,6 +284,7 @@ def list_evidence(chain: "Chain", topic: str, pool: list[Hit]) -> bool | None:
     uses even a lower share, and a topic of a few words that no candidate uses all of (`every_word_used`).
     """
     cfg = chain.settings.answer
+    topic = chain.retriever.glossary.respell(topic)  # "exploding gradiants": the papers write "gradients"
     # "economics, finance or social science": one paper about finance covers it
     coverage, words = max(topic_coverage(reading, pool, chain.word_rarity())
                           for reading in [topic, *listed_readings(topic_core(topic))])

@@ -15,6 +15,10 @@ from assistant.retrieve import SearchFilters
     ("any work that runs experiments on Atari games?", ["Atari"]),
     ("papers with results on CIFAR-10 or CIFAR-100", ["CIFAR-10", "CIFAR-100"]),
     ("Which papers use the MuJoCo benchmark?", ["MuJoCo"]),
+    ("MuJoCo or D4RL experiments - which papers?", ["MuJoCo", "D4RL"]),
+    # a capital that only starts the sentence: a name only if the catalog writes it as one
+    ("Atari experiments?", ["atari"]),
+    ("Reinforcement learning experiments?", []),
     # typed in lower case, to the end of the request: a name only if the catalog writes it as one
     ("which papers evaluate on imagenet?", ["imagenet"]),
     ("which papers report results on glue, superglue or the long range arena benchmark", ["glue", "superglue",
@@ -67,3 +71,12 @@ def test_a_name_typed_in_lower_case_is_read_as_the_catalog_writes_it() -> None:
     assert as_the_catalog_writes_them(["imagenet", "glue", "text classification", "GLUE"], papers) == ["ImageNet", "GLUE"]
     # "Which papers evaluate on small models, and how?": words, no names
     assert as_the_catalog_writes_them(["small models", "how"], papers) == []
+
+
+def test_a_name_no_paper_writes_stands_for_the_name_like_words_in_it() -> None:
+    papers = [paper("Detector", "We report box AP on COCO and LVIS."), paper("Other", "The MS thesis of small models.")]
+    assert as_the_catalog_writes_them(["MS COCO"], papers) == ["COCO"]  # "MS" is too short to be a name alone
+    assert as_the_catalog_writes_them(["Long Range Arena"], papers) == []  # no name-like word
+    captioner = paper("Captioner", "Results on MSCOCO captions.")  # a name's words may be written as one
+    assert as_the_catalog_writes_them(["MS COCO"], [*papers, captioner]) == ["MS COCO"]
+    assert [p.title for p, _ in papers_naming([*papers, captioner], ["MS COCO"], SearchFilters())] == ["Captioner"]

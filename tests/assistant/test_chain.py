@@ -1044,6 +1044,9 @@ def test_a_weakly_scored_list_topic_is_absent_only_if_no_paper_uses_all_its_word
     ("selective or acyclic DAGs", True),  # "acyclic DAGs" is one of its readings
     ("DAG mamba, i.e. selective state spaces for acyclic graphs", False),  # the aside is no part of the topic
     ("DAGs for selective heteroscedastic noise", True),  # four words: left to the coverage share
+    ("selactive neural networks", True),  # a typo is read as the word the papers write
+    ("novel selective SSMs", True),  # "novel" (CoLiDE's word) is emphasis, no topic word
+    ("selective neural nets", True),  # Mamba's "neural network"
 ])
 def test_a_topic_of_a_few_words_needs_a_paper_that_uses_them_all(
         chain: Chain, retriever: Retriever, topic: str, evidence: bool | None) -> None:
