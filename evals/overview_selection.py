@@ -2,7 +2,7 @@
 
     PAPERTRAIL_HOME=DIR python -m evals.overview_selection [--no-aspects]
 
-Runs `assistant.strategies.overview_themes` (retrieval and the relevance model, no chat-model calls) on every
+Runs `assistant.strategies.overview.overview_themes` (retrieval and the relevance model, no chat-model calls) on every
 overview question of evals/questions/*.jsonl, so a change to paper selection is measured in a minute instead
 of the many minutes the written overviews take. --no-aspects ignores the aspects a question enumerates.
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.api import Assistant
 from assistant.chain import Run
-from assistant.strategies import overview_request, overview_themes
+from assistant.strategies.overview import overview_request, overview_themes
 from evals.harness import QUESTIONS, load_questions
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.strategies import _contribution, _table_row, aspect_sentences
+from assistant.strategies.abstracts import aspect_sentences, contribution
+from assistant.strategies.compare import _table_row
 
 ABSTRACT = ("Transformers are slow on long sequences. "
             "We identify that a key weakness of such models is their inability to reason, and make several improvements. "
@@ -53,10 +54,10 @@ def test_an_authors_list_line_is_the_sentence_where_the_paper_names_what_it_made
                 "Despite their widespread use, there remains a lack of public datasets. "
                 "From this, we compiled WildChat, a corpus of 1 million user-ChatGPT conversations. "
                 "We also find WildChat has the most diverse prompts.")
-    assert _contribution(abstract, title="WildChat: 1M ChatGPT Interaction Logs in the Wild").startswith("From this, we compiled")
-    assert _contribution(abstract) == "Chatbots such as GPT-4 and ChatGPT are now serving millions of users."  # no name to look for
+    assert contribution(abstract, title="WildChat: 1M ChatGPT Interaction Logs in the Wild").startswith("From this, we compiled")
+    assert contribution(abstract) == "Chatbots such as GPT-4 and ChatGPT are now serving millions of users."  # no name to look for
     here = "Spike trains are hard to model. Here we overcome these limitations with a semi-Markov process."
-    assert _contribution(here).startswith("Here we overcome")
+    assert contribution(here).startswith("Here we overcome")
 
 
 def test_an_abstract_that_opens_with_its_approach_has_no_made_up_problem() -> None:
@@ -117,7 +118,7 @@ def test_an_authors_list_line_takes_we_investigate_and_present_as_the_contributi
     abstract = ("Instruction-based image editing improves the controllability of image manipulation. "
                 "We investigate how MLLMs facilitate edit instructions and present MLLM-Guided Image Editing (MGIE). "
                 "MGIE learns to derive expressive instructions.")
-    assert _contribution(abstract).startswith("We investigate how MLLMs facilitate edit instructions and present MGIE"[:60])
+    assert contribution(abstract).startswith("We investigate how MLLMs facilitate edit instructions and present MGIE"[:60])
 
 
 def test_a_contribution_in_the_passive_voice_is_the_approach() -> None:
@@ -135,4 +136,4 @@ def test_a_contribution_in_the_passive_voice_is_the_approach() -> None:
 def test_a_line_spells_out_the_acronyms_its_abstract_defines_elsewhere() -> None:
     abstract = ("Score Distillation Sampling (SDS) lifts 2D diffusion models to 3D. "
                 "In this paper, we reexamine the SDS process and introduce a simple interpretation.")
-    assert _contribution(abstract).startswith("In this paper, we reexamine the SDS (Score Distillation Sampling) process")
+    assert contribution(abstract).startswith("In this paper, we reexamine the SDS (Score Distillation Sampling) process")

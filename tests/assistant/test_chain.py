@@ -34,10 +34,13 @@ from assistant.relevance import list_pool, list_request
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.tokens import count_tokens
-from assistant.strategies import (_BETWEEN_QUOTES, name_in_one_abstract, _closest_sentences, aspect_sentences,
-                                  _title_has_all, _compare_body, _split_between, compare_ask, _COMPARE_SPLIT, _DESCRIBED,
-                                  compared_papers, group_into_themes, list_evidence, open_questions, overview_request,
-                                  similar_to)
+from assistant.strategies.abstracts import aspect_sentences
+from assistant.strategies.common import title_has_all
+from assistant.strategies.compare import (_BETWEEN_QUOTES, _COMPARE_SPLIT, _DESCRIBED, _closest_sentences, _compare_body,
+                                          _split_between, compare_ask, compared_papers)
+from assistant.strategies.lists import list_evidence, similar_to
+from assistant.strategies.overview import group_into_themes, open_questions, overview_request
+from assistant.strategies.summary import name_in_one_abstract
 
 RECORDED: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "recorded_outputs.json").read_text(encoding="utf-8"))
@@ -898,7 +901,7 @@ def test_comparison_reads_the_start_of_a_title_whole(chain: Chain, question: str
 ])
 def test_a_comparison_part_of_title_words_abbreviates_that_title(part: list[str], expected: bool) -> None:
     title = "GELU Activation Function in Deep Learning: A Comprehensive Mathematical Analysis and Performance"
-    assert _title_has_all(title, part) is expected
+    assert title_has_all(title, part) is expected
 
 
 def test_comparison_of_quoted_titles_keeps_an_and_inside_a_title(chain: Chain) -> None:

@@ -95,7 +95,7 @@ def test_system_prompt_says_sources_are_data() -> None:
 def render_calls() -> list[tuple[str, str, set[str]]]:
     """(file:line, template, keyword names) of every prompts.render call with a literal template name."""
     calls = []
-    for path in sorted((ROOT / "assistant").glob("*.py")):
+    for path in sorted((ROOT / "assistant").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "render"
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "prompts"

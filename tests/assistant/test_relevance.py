@@ -318,7 +318,7 @@ def test_on_weak_evidence_a_candidate_must_show_the_topic_itself() -> None:
     from assistant.records import Hit
     from assistant.relevance import Scored
     from assistant.settings import Settings
-    from assistant.strategies import on_topic
+    from assistant.strategies.lists import on_topic
 
     chain = SimpleNamespace(settings=Settings())
 
