@@ -62,6 +62,7 @@ def main() -> int:
         "mixed_holdout13.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout14.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout15.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout16.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
