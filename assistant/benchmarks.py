@@ -19,22 +19,28 @@ _NAME = (r"(?!(?:What|Which|Who|How|Any|Is|Are|Do|Does|Papers?)\b)(?:[A-Z][\w-]*
          r"(?:\s+(?:[A-Z][\w-]*|\d[\w-]*))*")
 _NAMES = rf"(?:the\s+)?{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*"
 # "evaluate on the Long Range Arena", "report results on GLUE", "run experiments on Atari", "the ImageNet dataset"
-_EVALUATED_ON = (r"\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
-                 r"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)\s+")
+# "distribution-shift benchmarks like WILDS, DomainNet or ImageNet-C"
+_EVALUATED_ON = (r"(?:\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
+                 r"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)"
+                 r"|\b(?:benchmarks?|datasets?)\s*,?\s+(?:like|such as|e\.g\.,?|including))\s+")
+# "papers that use Llama 2 models?": a model named, not a topic
+_USES_MODEL = (r"\b(?:use|uses|using|built on|based on|fine-?tun(?:e|es|ed|ing))\s+"
+               rf"(?-i:(?P<used>{_NAMES}))\s+(?:models?|checkpoints?|weights)\b(?=\s*(?:[?.!,;]|[-–—]|$))")
 # ... or typed in lower case up to the end of the request ("evaluate on imagenet?"): a name only where the catalog
 # writes it with capitals (`as_the_catalog_writes_them`)
 _TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
 _ASKS_FOR_BENCHMARK = re.compile(
     rf"{_EVALUATED_ON}(?:(?-i:(?P<evaluated>{_NAMES}))|(?-i:(?P<typed>{_TYPED}))(?=\s*[?.!]*\s*$))"
-    rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?|experiments?|results)\b",
-    re.I)
+    rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?|experiments?|results|scores?)\b"
+    rf"|{_USES_MODEL}", re.I)
 
 
 def benchmark_names(question: str) -> list[str]:
-    """The benchmark names a request for "papers evaluated on X" asks about; [] when it asks no such thing."""
+    """The benchmark names a request for "papers evaluated on X" asks about (or the model names of "papers that use
+    X models"); [] when it asks no such thing."""
     names = []
     for match in _ASKS_FOR_BENCHMARK.finditer(question):
-        listed = match.group("evaluated") or match.group("named") or match.group("typed")
+        listed = match.group("evaluated") or match.group("named") or match.group("typed") or match.group("used")
         if match.group("named") and not question[:match.start("named")].strip():
             listed = _first_word_lowered(listed)  # "Reinforcement learning experiments?": a capital of the sentence
         names += [re.sub(r"^the\s+|\s+(?:benchmarks?|datasets?|suites?|games|tasks?|environments?)$", "", part.strip())
@@ -50,12 +56,16 @@ def _first_word_lowered(text: str) -> str:
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
-    """An all-capitals name matches as written ("GLUE", not "glue" nor the "GLU" of "GLU variants"); another matches
-    in any case. Its words may be joined by spaces, hyphens or nothing ("Long-Range Arena", "MSCOCO"), and a
-    number may follow ("Atari57")."""
+    """An all-capitals name matches as written ("GLUE", not "glue" nor the "GLU" of "GLU variants") unless it has a
+    digit ("CIFAR-100" is also "Cifar100"); another matches in any case. Its words may be joined by spaces, hyphens
+    or nothing ("Long-Range Arena", "MSCOCO"). A number may follow a name that ends in a letter ("Atari57"); one that
+    ends in a number may share its prefix with others ("CIFAR-10/100", "CIFAR-10, -20, -100")."""
     words = [re.escape(word) for word in re.split(r"[\s-]+", name) if word]
-    body = r"[\s-]*".join(words)
-    flags = 0 if name.isupper() else re.I
+    if len(words) > 1 and words[-1].isdigit():
+        body = r"[\s-]*".join(words[:-1]) + rf"[\s-]*(?:\d+\s*[/,]\s*-?\s*)*{words[-1]}(?!\d)"
+    else:
+        body = r"[\s-]*".join(words) + ("(?!\\d)" if words and words[-1][-1].isdigit() else "")
+    flags = 0 if name.isupper() and not any(c.isdigit() for c in name) else re.I
     return re.compile(rf"(?<![\w-]){body}(?![A-Za-z])", flags)
 
 

@@ -82,7 +82,7 @@ _NOT_MERELY = r"(?!\s+(?:just|only|merely|necessarily|always|limited|restricted)
 # "(not just cite them as a baseline)": an aside that widens the request, no part of its topic
 _WIDENING_ASIDE = re.compile(r"\s*\(\s*not\s+(?:just|only|merely)\b[^)]*\)", re.I)
 _EXCLUSION = re.compile(rf"\s*\(\s*(?:but\s+)?(?:not{_NOT_MERELY}|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
-                        r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:and\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
+                        r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:(?:and|but)\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
                         rf"|as\s+opposed\s+to|other\s+than|apart\s+from|aside\s+from)|[,;]\s*not{_NOT_MERELY})"
                         r"\s+(?P<tail>[^()]+?)\s*[?.!]*(?=\)|$)", re.I)
 
@@ -96,7 +96,13 @@ def excluded_topics(question: str) -> list[str]:
     """What a list request rules out, one reading per alternative: "transfer learning papers? (not domain adaptation
     or cross-lingual transfer)" -> ["domain adaptation", "cross-lingual transfer"]."""
     found = [_ASKING_TRAIL.sub("", m.group("inner") or m.group("tail")) for m in _EXCLUSION.finditer(question)]
+    found = [_THE_ONES_THAT.sub("", text) for text in found]
     return [part.strip(" ,;:?.!") for text in found for part in _LIST_SEPARATOR.split(text) if part.strip(" ,;:?.!")]
+
+
+# "excluding the ones that generate images, video or 3D": what they do is the phrase ruled out, not "the ones"
+_THE_ONES_THAT = re.compile(r"^\s*(?:the\s+ones|ones|those|(?:the\s+)?(?:papers?|works?))\s+(?:that|which|who)\s+"
+                            r"(?:\w+\s+)?", re.I)
 
 
 _CLARIFIED = re.compile(r"^(?P<head>.+?)\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+"
@@ -259,7 +265,7 @@ def topic_core(topic: str) -> str:
     return re.sub(r"\s+", " ", core).strip(" ,;:-") or topic
 
 
-_LINKS = {"for", "in", "on", "of", "with", "to", "from", "by", "via", "under", "using", "about", "as", "at", "into"}
+LINKING_WORDS = {"for", "in", "on", "of", "with", "to", "from", "by", "via", "under", "using", "about", "as", "at", "into"}
 
 
 def topic_alternatives(topic: str, most: int = 8) -> list[str]:
@@ -275,7 +281,7 @@ def listed_readings(topic: str) -> list[str]:
     bodies", "hands"]; [] when it is no such list (a linking word ties its words together: "X for A, B or C").
     Used by the coverage checks, where one phrase covered is enough; the relevance features keep the topic whole."""
     parts = [p.strip() for p in _LIST_SEPARATOR.split(topic) if p.strip()]
-    if "," not in topic or len(parts) < 3 or any(word.lower() in _LINKS for word in topic.split()):
+    if "," not in topic or len(parts) < 3 or any(word.lower() in LINKING_WORDS for word in topic.split()):
         return []
     return parts if all(len(p.split()) <= 3 for p in parts) else []
 
@@ -287,7 +293,7 @@ def _phrase_alternatives(topic: str) -> list[str]:
     words = topic.split()
     joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and", "/")]
     if (len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4)
-            or any(word.lower() in _LINKS for word in words)):
+            or any(word.lower() in LINKING_WORDS for word in words)):
         return []
     return [" ".join(words[:joins[0]]), " ".join(words[joins[0] + 1:])]
 
@@ -314,7 +320,7 @@ def topic_head(topic: str) -> str:
     "hallucination", "reward design or reward shaping in RL" -> "reward design or reward shaping". A paper on
     LLMs uses the place words; one on the topic uses the head."""
     words = topic_core(topic).split()
-    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in _LINKS | {"that", "which", "whether"}
+    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in LINKING_WORDS | {"that", "which", "whether"}
                 and words[i - 1].lower() not in {"or", "and"}), len(words))  # "X models or on Y": both are the head
     return " ".join(words[:cut])
 

@@ -13,9 +13,9 @@ from assistant.chain import REFUSAL
 from assistant.citations import resolve
 from assistant.glossary import with_long_forms
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, listed_readings, load_model,
-                                 reading_pair_share, score_candidates, search_topic, title_uses, topic_alternatives,
-                                 topic_core, topic_coverage)
+from assistant.relevance import (LINKING_WORDS, Scored, excluded_topics, list_pool, list_request, listed_readings,
+                                 load_model, reading_pair_share, score_candidates, search_topic, title_uses,
+                                 topic_alternatives, topic_core, topic_coverage)
 from assistant.retrieve import SearchFilters
 from assistant.strategies.abstracts import NO_ABSTRACT, contribution
 from assistant.tokens import truncate
@@ -196,7 +196,7 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
         kept = yield from relevant_candidates(chain, topic, run.standalone, pool, memo)
     if covered is None:  # weak evidence: the relevance model ranks within the pool, so ask for the topic itself
         kept = on_topic(chain, topic, kept)
-    ruled_out = excluded_topics(run.standalone)  # "(not domain adaptation)": drop papers whose title is about it
+    ruled_out = ruled_out_phrases(chain, run.standalone)  # "(not domain adaptation)": drop papers whose title is about it
     kept = [s for s in kept if not any(title_uses(s.hit.paper, phrase) for phrase in ruled_out)]
     if not kept:
         yield chain.refusal(run, reason=refusal)
@@ -207,6 +207,21 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
              for i, s in enumerate(kept)]
     raw = f"The corpus has {len(kept)} relevant paper{'s' if len(kept) != 1 else ''}:\n" + "\n".join(lines) + note
     yield from _cited_list(run, raw, hits)
+
+
+def ruled_out_phrases(chain: "Chain", question: str) -> list[str]:
+    """The phrases a list request rules out, each as written, without what follows its first linking word ("offline
+    RL from a fixed dataset" -> "offline RL"), and with its acronyms spelled out as the corpus defines them ("offline
+    reinforcement learning"): a title is about it when it uses all the words of one."""
+    long_forms = chain.retriever.glossary.long_forms
+    phrases = []
+    for phrase in excluded_topics(question):
+        words = phrase.split()
+        cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in LINKING_WORDS), len(words))
+        head = " ".join(words[:cut])
+        spelled = " ".join(long_forms.get(word, word) for word in head.split())
+        phrases += [head, spelled]
+    return list(dict.fromkeys(phrases))
 
 
 def answer_benchmark(chain: "Chain", run: "Run", topic: str, names: list[str], naming: list[tuple[Paper, str | None]],

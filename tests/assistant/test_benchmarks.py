@@ -19,6 +19,12 @@ from assistant.retrieve import SearchFilters
     # a capital that only starts the sentence: a name only if the catalog writes it as one
     ("Atari experiments?", ["atari"]),
     ("Reinforcement learning experiments?", []),
+    ("Which papers report FID scores?", ["FID"]),
+    ("what's in here on distribution-shift benchmarks like WILDS, DomainNet or ImageNet-C?",
+     ["WILDS", "DomainNet", "ImageNet-C"]),
+    # a model used, named: its papers; with a topic after it ("for NER"), a topic
+    ("papers that use Llama 2 models?", ["Llama 2"]),
+    ("papers using BERT models for NER?", []),
     # typed in lower case, to the end of the request: a name only if the catalog writes it as one
     ("which papers evaluate on imagenet?", ["imagenet"]),
     ("which papers report results on glue, superglue or the long range arena benchmark", ["glue", "superglue",
@@ -80,3 +86,11 @@ def test_a_name_no_paper_writes_stands_for_the_name_like_words_in_it() -> None:
     captioner = paper("Captioner", "Results on MSCOCO captions.")  # a name's words may be written as one
     assert as_the_catalog_writes_them(["MS COCO"], [*papers, captioner]) == ["MS COCO"]
     assert [p.title for p, _ in papers_naming([*papers, captioner], ["MS COCO"], SearchFilters())] == ["Captioner"]
+
+
+def test_a_name_ending_in_a_number_matches_series_that_share_its_prefix_and_no_longer_number() -> None:
+    papers = [paper("LT", "Results on CIFAR-10/100-LT."), paper("Series", "Experiments on CIFAR-10, -20, -100, and TinyImageNet."),
+              paper("Mixed case", "We test on Cifar100."), paper("Ten", "We test on CIFAR-10 only."),
+              paper("Thousand", "A synthetic CIFAR-1000 split.")]
+    assert [p.title for p, _ in papers_naming(papers, ["CIFAR-100"], SearchFilters())] == ["LT", "Series", "Mixed case"]
+    assert [p.title for p, _ in papers_naming(papers, ["CIFAR-10"], SearchFilters())] == ["LT", "Series", "Ten"]

@@ -38,7 +38,7 @@ from assistant.strategies.abstracts import aspect_sentences
 from assistant.strategies.common import title_has_all
 from assistant.strategies.compare import (_BETWEEN_QUOTES, _COMPARE_SPLIT, _DESCRIBED, _closest_sentences, _compare_body,
                                           _split_between, compare_ask, compared_papers)
-from assistant.strategies.lists import list_evidence, similar_to
+from assistant.strategies.lists import list_evidence, ruled_out_phrases, similar_to
 from assistant.strategies.overview import group_into_themes, open_questions, overview_request
 from assistant.strategies.summary import name_in_one_abstract
 
@@ -1333,3 +1333,8 @@ def test_comparison_parts_start_at_a_described_or_quoted_paper(body: str, parts:
 def test_a_description_keeps_the_words_before_paper() -> None:
     assert _DESCRIBED.sub(r"\g<modifiers>", "the jellyfish paper on alternating-group equivariance") == \
         "jellyfish alternating-group equivariance"
+
+
+def test_a_ruled_out_phrase_is_read_up_to_its_linking_word_and_with_acronyms_spelled_out(chain: Chain) -> None:
+    question = "off-policy RL papers, excluding offline RL from a fixed dataset?"
+    assert ruled_out_phrases(chain, question) == ["offline RL", "offline reinforcement learning"]

@@ -117,6 +117,9 @@ def test_request_topic_drops_the_framing(question: str, topic: str) -> None:
     ("reward models used for something other than aligning LLMs - which papers?", "reward models", ["aligning LLMs"]),
     ("papers on optimizers apart from Adam", "optimizers", ["Adam"]),
     ("in-context learning rather than fine-tuning - which papers?", "in-context learning", ["fine-tuning"]),
+    # ", but excluding"; what "the ones that ..." do is what is ruled out
+    ("diffusion model papers, but excluding the ones that generate images, video or 3D - what's left?",
+     "diffusion model", ["images", "video", "3D"]),
     # the second sentence says what the topic means
     ("any work on topology? I mean topological properties of shapes", "topology: topological properties of shapes", []),
     # ... also when it asks again: its own topic, not its "which papers" (which was dropped with it, leaving "LRA")
