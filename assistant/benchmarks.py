@@ -23,9 +23,17 @@ _NAMES = rf"(?:the\s+)?{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*"
 _EVALUATED_ON = (r"(?:\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
                  r"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)"
                  r"|\b(?:benchmarks?|datasets?)\s*,?\s+(?:like|such as|e\.g\.,?|including))\s+")
-# "papers that use Llama 2 models?": a model named, not a topic
+# "papers that use Llama 2 models?", "any work that uses GPT-2?": a model named, not a topic (without "models", only a
+# name with a number: "papers that use RL?" asks for a topic the papers also spell out)
+_VERSIONED = r"(?=[^\s?.!,;]*\d)"
 _USES_MODEL = (r"\b(?:use|uses|using|built on|based on|fine-?tun(?:e|es|ed|ing))\s+"
-               rf"(?-i:(?P<used>{_NAMES}))\s+(?:models?|checkpoints?|weights)\b(?=\s*(?:[?.!,;]|[-–—]|$))")
+               rf"(?:(?-i:(?P<used>{_NAMES}))\s+(?:models?|checkpoints?|weights)\b|(?-i:(?P<versioned>{_VERSIONED}{_NAMES})))"
+               r"(?![\w-])(?=\s*(?:[?.!,;]|$)|\s+[-–—])")
+# "MobileNet or Swin Transformer - which papers use them?": the names come first, the request refers back to them
+_NAMES_FIRST = re.compile(rf"^\s*(?-i:(?P<first>{_NAMES}))(?:\s+(?:models?|architectures?|networks?))?\s*(?:[-–—:]\s|\?\s)"
+                          r".*\b(?:use|uses|using|with|on)\s+(?:them|it|these|those)\b", re.I)
+# "Meta's OPT language models": the owner's name is no part of the model's
+_OWNER = re.compile(r"\b[A-Z][\w-]*'s\s+(?=[A-Z])")
 # ... or typed in lower case up to the end of the request ("evaluate on imagenet?"): a name only where the catalog
 # writes it with capitals (`as_the_catalog_writes_them`)
 _TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
@@ -38,10 +46,13 @@ _ASKS_FOR_BENCHMARK = re.compile(
 def benchmark_names(question: str) -> list[str]:
     """The benchmark names a request for "papers evaluated on X" asks about (or the model names of "papers that use
     X models"); [] when it asks no such thing."""
+    question = _OWNER.sub("", question)
+    first = _NAMES_FIRST.match(question)
+    matches = [first] if first else list(_ASKS_FOR_BENCHMARK.finditer(question))
     names = []
-    for match in _ASKS_FOR_BENCHMARK.finditer(question):
-        listed = match.group("evaluated") or match.group("named") or match.group("typed") or match.group("used")
-        if match.group("named") and not question[:match.start("named")].strip():
+    for match in matches:
+        listed = next(match.group(group) for group in match.re.groupindex if match.group(group))
+        if (match.group("first") if first else match.group("named")) and not question[:match.start()].strip():
             listed = _first_word_lowered(listed)  # "Reinforcement learning experiments?": a capital of the sentence
         names += [re.sub(r"^the\s+|\s+(?:benchmarks?|datasets?|suites?|games|tasks?|environments?)$", "", part.strip())
                   for part in re.split(r",|\bor\b|\band\b", listed)]
@@ -59,12 +70,13 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     """An all-capitals name matches as written ("GLUE", not "glue" nor the "GLU" of "GLU variants") unless it has a
     digit ("CIFAR-100" is also "Cifar100"); another matches in any case. Its words may be joined by spaces, hyphens
     or nothing ("Long-Range Arena", "MSCOCO"). A number may follow a name that ends in a letter ("Atari57"); one that
-    ends in a number may share its prefix with others ("CIFAR-10/100", "CIFAR-10, -20, -100")."""
+    ends in a number may share its prefix with others ("CIFAR-10/100", "CIFAR-10, -20, -100"), and a version or
+    a plural may follow one that ends in a letter ("MobileNetV2", "MobileNets")."""
     words = [re.escape(word) for word in re.split(r"[\s-]+", name) if word]
     if len(words) > 1 and words[-1].isdigit():
         body = r"[\s-]*".join(words[:-1]) + rf"[\s-]*(?:\d+\s*[/,]\s*-?\s*)*{words[-1]}(?!\d)"
-    else:
-        body = r"[\s-]*".join(words) + ("(?!\\d)" if words and words[-1][-1].isdigit() else "")
+    else:  # a version or a plural may follow a name that ends in a letter ("MobileNetV2", "MobileNets")
+        body = r"[\s-]*".join(words) + ("(?!\\d)" if words and words[-1][-1].isdigit() else r"(?:[vV]\d+|s)?")
     flags = 0 if name.isupper() and not any(c.isdigit() for c in name) else re.I
     return re.compile(rf"(?<![\w-]){body}(?![A-Za-z])", flags)
 

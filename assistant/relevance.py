@@ -37,7 +37,7 @@ _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|stud
           # "cutting the energy use of ...": what a paper does to the topic is no part of it
           r"reduce|reducing|cut|cutting|lower|lowering|decrease|decreasing|minimi[sz]e|minimi[sz]ing|speed up|speeding up|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
-          r"propose|proposing|analy[sz]e|analy[sz]ing|look at|looking at|try to|discuss|discussing|apply|applying|"
+          r"propose|proposing|analy[sz]e|analy[sz]es|analy[sz]ing|trains|look at|looking at|try to|discuss|discussing|apply|applying|"
           r"consider|considering|involve|involving|tackle|tackling|have on|has on|cover|covering|related to|relating to|on the topic of|"
           # "runs experiments on Atari games", "report results on GLUE", "run a human evaluation"
           r"(?:run|runs|running|report|reports|reporting|conduct|conducts|conducting|show|shows|present|presents) "
@@ -155,6 +155,8 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"\s+(?:in the corpus|in here|here)$", "", topic, flags=re.I).strip()
     topic = re.sub(r"\s+(?:are|is) there$", "", topic, flags=re.I).strip()  # "what clustering papers are there"
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles|publications|stuff)$", "", topic, flags=re.I).strip()
+    # "SVD papers? (singular value decomposition ...)": the genre word before the gloss
+    topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles)\?*\s*(?=\()", " ", topic, flags=re.I)
     # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
     topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",
                    topic, flags=re.I)

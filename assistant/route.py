@@ -74,6 +74,8 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    # "got anything about X?", "you got anything on X", "anything here about X", "do you have stuff on X"
                    r"|^\s*(?:(?:have\s+)?you(?:'ve)?\s+got|got|do you have)\s+(?:any(?:thing)?|stuff|something|much)\b[^?]{0,30}?"
                    r"\b(?:on|about|regarding|related to)\b|^\s*anything\s+(?:here|in here|in the corpus)\s+(?:on|about|regarding)\b"
+                   # "got anything that trains or analyses ResNets?"
+                   r"|^\s*(?:(?:have\s+)?you(?:'ve)?\s+got|got|do you have)\s+(?:anything|something|any (?:work|papers?))\s+(?:that|which)\b"
                    r"|\breading list\b"
                    r"|^\s*any\s+[^?]{1,60}?\s(?:work|research|stuff)\s*\??\s*$"  # "any POMDP work?"
                    # "diffusion models for video - what's in here?", "graph transformers: anything in the corpus?"

@@ -25,6 +25,13 @@ from assistant.retrieve import SearchFilters
     # a model used, named: its papers; with a topic after it ("for NER"), a topic
     ("papers that use Llama 2 models?", ["Llama 2"]),
     ("papers using BERT models for NER?", []),
+    ("Any work that uses GPT-2?", ["GPT-2"]),  # a versioned name needs no "models"
+    ("papers that use RL?", []),  # ... an acronym does: its papers may spell it out
+    ("Which papers use GPT-4 for data generation?", []),
+    ("Which papers run experiments on Meta's OPT language models?", ["OPT"]),  # the owner is no part of the name
+    # the names first, the request referring back to them
+    ("MobileNet or Swin Transformer - which papers use them?", ["MobileNet", "Swin Transformer"]),
+    ("Llama 3 or Mistral models - which papers run experiments with them?", ["llama 3", "Mistral"]),
     # typed in lower case, to the end of the request: a name only if the catalog writes it as one
     ("which papers evaluate on imagenet?", ["imagenet"]),
     ("which papers report results on glue, superglue or the long range arena benchmark", ["glue", "superglue",
@@ -94,3 +101,9 @@ def test_a_name_ending_in_a_number_matches_series_that_share_its_prefix_and_no_l
               paper("Thousand", "A synthetic CIFAR-1000 split.")]
     assert [p.title for p, _ in papers_naming(papers, ["CIFAR-100"], SearchFilters())] == ["LT", "Series", "Mixed case"]
     assert [p.title for p, _ in papers_naming(papers, ["CIFAR-10"], SearchFilters())] == ["LT", "Series", "Ten"]
+
+
+def test_a_name_ending_in_a_letter_also_matches_its_versions_and_plural() -> None:
+    papers = [paper("V2", "Inverted residuals: MobileNetV2."), paper("Plural", "MobileNets are small."),
+              paper("Other", "A MobileNetwork for phones.")]
+    assert [p.title for p, _ in papers_naming(papers, ["MobileNet"], SearchFilters())] == ["V2", "Plural"]

@@ -89,6 +89,10 @@ ROOT = Path(__file__).resolve().parents[2]
     ("Which papers report results on the GLUE or SuperGLUE benchmarks?", "the GLUE or SuperGLUE benchmarks"),
     ("Which papers run a human evaluation?", "a human evaluation"),
     ("papers on running LLMs on phones?", "running LLMs on phones"),
+    ("got anything that trains or analyses ResNets / residual networks?", "ResNets / residual networks"),
+    # the genre word before a gloss
+    ("SVD papers? (singular value decomposition or singular values of weight matrices)",
+     "SVD (singular value decomposition or singular values of weight matrices)"),
     ("experiment tracking papers?", "experiment tracking"),
     # every paper here is machine learning: "of ML models" places the topic nowhere
     ("got anything on cutting the energy use or carbon footprint of ML models?", "the energy use or carbon footprint"),

@@ -34,6 +34,7 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("is there any research in which models grade their own answers?", NONE, "list"),
     ("any POMDP work?", NONE, "list"),
     ("any work that runs experiments on Atari games?", NONE, "list"),
+    ("got anything that trains or analyses ResNets / residual networks?", NONE, "list"),
     ("Are there any papers which prune attention heads?", NONE, "list"),
     # casual: "got anything about X", "anything here about X", "do you have stuff on X"
     ("what's in the collection about graph neural networks", NONE, "list"),
