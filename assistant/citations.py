@@ -32,17 +32,22 @@ def _keys(group: str) -> list[str]:
 
 
 def _names_in(context: list[Hit]) -> set[str]:
-    """S<n> tokens the sources themselves use ("the S4 model"): copied into prose they are names, not keys."""
-    return {name.upper() for hit in context
-            for text in (hit.paper.title, hit.paper.abstract, hit.passage or "") for name in _NAME.findall(text)}
+    """S<n> tokens the sources themselves use ("the S4 model"): copied into prose they are names, not keys; and
+    the bracketed numbers they write ("[0,1]", an interval), spaces removed: quoted, they are no keys either."""
+    texts = [text for hit in context for text in (hit.paper.title, hit.paper.abstract, hit.passage or "")]
+    return ({name.upper() for text in texts for name in _NAME.findall(text)}
+            | {re.sub(r"\s+", "", group) for text in texts for group in _NUMBERS_IN_BRACKETS.findall(text)})
+
+
+_NUMBERS_IN_BRACKETS = re.compile(r"\[\s*\d+(?:\s*[,;-]\s*\d+)+\s*\]")  # "[0,1]", "[0, 1]": a group, never one number
 
 
 def _marker_keys(match: re.Match[str], names: set[str]) -> list[str] | None:
     """The key numbers of one _MARKER match, or None when it is text: "(S4)" or a bare "S4" that the sources
-    use as a model's name."""
+    use as a model's name, or a bracketed group of numbers they write ("[0,1]")."""
     square, paren, bare = match.groups()
     if square is not None:
-        return _keys(square)
+        return None if re.sub(r"\s+", "", match.group(0)) in names else _keys(square)
     if paren is not None:
         keys = _keys(paren)
         return None if any(f"S{int(k)}" in names for k in keys) else keys

@@ -157,6 +157,15 @@ def test_a_name_the_sources_use_stays_text_even_when_in_range() -> None:
     assert resolved.dropped == 0
 
 
+def test_a_bracketed_group_of_numbers_the_sources_write_stays_text() -> None:
+    """A comparison cell quotes "functions from [0,1]^d": an interval, not the keys 0 and 1."""
+    interval = Hit(paper=Paper(paper_id="p4", title="Widths", abstract="We approximate functions from [0,1]^d to R."),
+                   score=0.5)
+    resolved = resolve("It maps [0, 1]^d to R [S1]. Others cite [1, 2].", [interval] + CONTEXT)
+    assert resolved.text == "It maps [0, 1]^d to R [1]. Others cite [1][2]."
+    assert resolved.dropped == 0
+
+
 @pytest.mark.parametrize("raw, canonical", [
     ("Mamba scales linearly [Source 1]; agents broadcast (S2; S3).", "Mamba scales linearly [S1]; agents broadcast [S2][S3]."),
     # keys that open the answer belong to its first sentence, keys after a full stop to the sentence before
