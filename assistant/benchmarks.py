@@ -1,4 +1,5 @@
-"""Which papers evaluate on a named benchmark ("report results on GLUE", "run experiments on Atari")?
+"""Which papers evaluate on a named benchmark ("report results on GLUE", "run experiments on Atari"), or use a
+named model ("papers that use Llama 2 models?")?
 
 Such a request is about a name, not a topic: a paper either names the benchmark or it does not, and one that does
 may be about anything (an attention variant tested on the Long Range Arena). So the answer is every paper of the
@@ -23,6 +24,9 @@ _NAMES = rf"(?:the\s+)?{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*"
 _EVALUATED_ON = (r"(?:\b(?:evaluat(?:e|es|ed|ing)|experiments?|results|numbers|accuracy|scores?|tested|test(?:s|ing)?|"
                  r"benchmark(?:s|ed|ing)?)\s+(?:on|with|in)"
                  r"|\b(?:benchmarks?|datasets?)\s*,?\s+(?:like|such as|e\.g\.,?|including))\s+")
+# ... or typed in lower case up to the end of the request ("evaluate on imagenet?"): a name only where the catalog
+# writes it with capitals (`as_the_catalog_writes_them`)
+_TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
 # "papers that use Llama 2 models?", "any work that uses GPT-2?": a model named, not a topic (without "models", only a
 # name with a number: "papers that use RL?" asks for a topic the papers also spell out)
 _VERSIONED = r"(?=[^\s?.!,;]*\d)"
@@ -34,9 +38,6 @@ _NAMES_FIRST = re.compile(rf"^\s*(?-i:(?P<first>{_NAMES}))(?:\s+(?:models?|archi
                           r".*\b(?:use|uses|using|with|on)\s+(?:them|it|these|those)\b", re.I)
 # "Meta's OPT language models": the owner's name is no part of the model's
 _OWNER = re.compile(r"\b[A-Z][\w-]*'s\s+(?=[A-Z])")
-# ... or typed in lower case up to the end of the request ("evaluate on imagenet?"): a name only where the catalog
-# writes it with capitals (`as_the_catalog_writes_them`)
-_TYPED = r"(?:the\s+)?[a-z][\w-]*(?:(?:\s*,\s*|\s+)[a-z0-9][\w-]*){0,8}"
 _ASKS_FOR_BENCHMARK = re.compile(
     rf"{_EVALUATED_ON}(?:(?-i:(?P<evaluated>{_NAMES}))|(?-i:(?P<typed>{_TYPED}))(?=\s*[?.!]*\s*$))"
     rf"|(?<![\w-])(?-i:(?P<named>{_NAMES}))\s+(?:benchmarks?|datasets?|suites?|leaderboards?|experiments?|results|scores?)\b"
