@@ -86,17 +86,19 @@ def as_the_catalog_writes_them(names: list[str], papers: list[Paper]) -> list[st
     """Names typed in lower case as most papers that use them write them, where that is a name ("imagenet" ->
     "ImageNet", "glue" -> "GLUE"), left out where they write ordinary words ("text classification"). A name of
     several words that no paper writes stands for the name-like words in it that papers do ("MS COCO" -> "COCO")."""
+    texts = [_text(paper) for paper in papers]
     written = []
     for name in names:
         parts = [name]
-        if " " in name and not any(map(_name_pattern(name).search, _texts(papers))):
+        if " " in name and not any(map(_name_pattern(name).search, texts)):
             parts = [word for word in name.split() if _name_like(word)]
-        written += [_as_the_catalog_writes_it(part, papers) for part in parts]
+        written += [_as_the_catalog_writes_it(part, texts) for part in parts]
     return list(dict.fromkeys(filter(None, written)))
 
 
-def _texts(papers: list[Paper]) -> list[str]:
-    return [f"{paper.title}\n{paper.abstract}" for paper in papers]
+def _text(paper: Paper) -> str:
+    """Where a paper names a benchmark: its title and abstract."""
+    return f"{paper.title}\n{paper.abstract}"
 
 
 def _name_like(word: str) -> bool:
@@ -104,11 +106,11 @@ def _name_like(word: str) -> bool:
     return len(word) >= 3 and (word.isupper() or any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word))
 
 
-def _as_the_catalog_writes_it(name: str, papers: list[Paper]) -> str | None:
+def _as_the_catalog_writes_it(name: str, texts: list[str]) -> str | None:
     if name != name.lower():
         return name
     pattern = _name_pattern(name)
-    forms = Counter(m.group(0) for text in _texts(papers) for m in pattern.finditer(text))
+    forms = Counter(m.group(0) for text in texts for m in pattern.finditer(text))
     form = forms.most_common(1)[0][0] if forms else ""
     return form if form != form.lower() or any(c.isdigit() for c in form) else None
 
@@ -118,7 +120,7 @@ def papers_naming(papers: list[Paper], names: list[str], filters: SearchFilters,
     """Each paper whose title or abstract names one of `names`, with the abstract sentence that names it (None when
     only the title does). A name that more than `most_share` of the catalog uses (and more than 5 papers) is no
     benchmark's ("Transformers evaluated on ImageNet": not every paper that says "transformers")."""
-    using = {pattern: [paper for paper in papers if pattern.search(f"{paper.title}\n{paper.abstract}")]
+    using = {pattern: [paper for paper in papers if pattern.search(_text(paper))]
              for pattern in map(_name_pattern, names)}
     most = max(5.0, most_share * len(papers))
     patterns = [pattern for pattern, users in using.items() if len(users) <= most]

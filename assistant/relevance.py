@@ -267,7 +267,7 @@ def topic_core(topic: str) -> str:
     return re.sub(r"\s+", " ", core).strip(" ,;:-") or topic
 
 
-LINKING_WORDS = {"for", "in", "on", "of", "with", "to", "from", "by", "via", "under", "using", "about", "as", "at", "into"}
+_LINKS = {"for", "in", "on", "of", "with", "to", "from", "by", "via", "under", "using", "about", "as", "at", "into"}
 
 
 def topic_alternatives(topic: str, most: int = 8) -> list[str]:
@@ -283,7 +283,7 @@ def listed_readings(topic: str) -> list[str]:
     bodies", "hands"]; [] when it is no such list (a linking word ties its words together: "X for A, B or C").
     Used by the coverage checks, where one phrase covered is enough; the relevance features keep the topic whole."""
     parts = [p.strip() for p in _LIST_SEPARATOR.split(topic) if p.strip()]
-    if "," not in topic or len(parts) < 3 or any(word.lower() in LINKING_WORDS for word in topic.split()):
+    if "," not in topic or len(parts) < 3 or any(word.lower() in _LINKS for word in topic.split()):
         return []
     return parts if all(len(p.split()) <= 3 for p in parts) else []
 
@@ -295,7 +295,7 @@ def _phrase_alternatives(topic: str) -> list[str]:
     words = topic.split()
     joins = [i for i, word in enumerate(words) if word.lower() in ("or", "and", "/")]
     if (len(joins) != 1 or not (2 <= joins[0] <= 4 and 2 <= len(words) - joins[0] - 1 <= 4)
-            or any(word.lower() in LINKING_WORDS for word in words)):
+            or any(word.lower() in _LINKS for word in words)):
         return []
     return [" ".join(words[:joins[0]]), " ".join(words[joins[0] + 1:])]
 
@@ -322,7 +322,7 @@ def topic_head(topic: str) -> str:
     "hallucination", "reward design or reward shaping in RL" -> "reward design or reward shaping". A paper on
     LLMs uses the place words; one on the topic uses the head."""
     words = topic_core(topic).split()
-    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in LINKING_WORDS | {"that", "which", "whether"}
+    cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in _LINKS | {"that", "which", "whether"}
                 and words[i - 1].lower() not in {"or", "and"}), len(words))  # "X models or on Y": both are the head
     return " ".join(words[:cut])
 

@@ -13,9 +13,9 @@ from assistant.chain import REFUSAL
 from assistant.citations import resolve
 from assistant.glossary import with_long_forms
 from assistant.records import Answer, Hit, Paper, Progress
-from assistant.relevance import (LINKING_WORDS, Scored, excluded_topics, list_pool, list_request, listed_readings,
+from assistant.relevance import (Scored, excluded_topics, list_pool, list_request, listed_readings,
                                  load_model, reading_pair_share, score_candidates, search_topic, title_uses,
-                                 topic_alternatives, topic_core, topic_coverage)
+                                 topic_alternatives, topic_core, topic_coverage, topic_head)
 from assistant.retrieve import SearchFilters
 from assistant.strategies.abstracts import NO_ABSTRACT, contribution
 from assistant.tokens import truncate
@@ -210,18 +210,13 @@ def answer_list(chain: "Chain", run: "Run") -> "Stream":
 
 
 def ruled_out_phrases(chain: "Chain", question: str) -> list[str]:
-    """The phrases a list request rules out, each as written, without what follows its first linking word ("offline
-    RL from a fixed dataset" -> "offline RL"), and with its acronyms spelled out as the corpus defines them ("offline
+    """The phrases a list request rules out, each read as its head (`topic_head`: "offline RL from a fixed dataset"
+    -> "offline RL"), as written and with its acronyms spelled out as the corpus defines them ("offline
     reinforcement learning"): a title is about it when it uses all the words of one."""
     long_forms = chain.retriever.glossary.long_forms
-    phrases = []
-    for phrase in excluded_topics(question):
-        words = phrase.split()
-        cut = next((i for i, word in enumerate(words) if i > 0 and word.lower() in LINKING_WORDS), len(words))
-        head = " ".join(words[:cut])
-        spelled = " ".join(long_forms.get(word, word) for word in head.split())
-        phrases += [head, spelled]
-    return list(dict.fromkeys(phrases))
+    heads = [topic_head(phrase) for phrase in excluded_topics(question)]
+    return list(dict.fromkeys(form for head in heads
+                              for form in (head, " ".join(long_forms.get(word, word) for word in head.split()))))
 
 
 def answer_benchmark(chain: "Chain", run: "Run", topic: str, names: list[str], naming: list[tuple[Paper, str | None]],
