@@ -18,9 +18,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import html  # noqa: E402
 import logging  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import uuid  # noqa: E402
+import weakref  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterator  # noqa: E402
 
@@ -403,6 +405,8 @@ class _App:
         self.assistant = assistant
         self.warm_lock = threading.Lock()
         self.files = Path(tempfile.mkdtemp(prefix="papertrail-ui-"))
+        # The answer downloads live here; Gradio serves copies, so the folder goes when the app does (or at exit).
+        weakref.finalize(self, shutil.rmtree, self.files, ignore_errors=True)
 
     def warm(self) -> None:
         """Builds the lazy parts once, under a lock, so concurrent first requests do not race."""

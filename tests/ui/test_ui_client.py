@@ -145,3 +145,16 @@ def test_chat_passes_the_conversation_as_history(ui_assistant) -> None:
     second = list(handlers.respond("What problem does it solve?", chat, history, sections, "", "", "", "", 8))[-1]
     assert [m["role"] for m in second[2]] == ["user", "assistant"] * 2
     assert sorted(second[3]) == [0, 1]  # each answer keeps its own sources
+
+
+def test_download_folder_is_removed_with_the_app() -> None:
+    import gc
+
+    from assistant.ui import _App
+
+    handlers = _App(assistant=None)
+    folder = handlers.files
+    (folder / "papertrail-answer-1.md").write_text("answer", encoding="utf-8")
+    del handlers
+    gc.collect()
+    assert not folder.exists()
