@@ -65,6 +65,7 @@ def main() -> int:
         "mixed_holdout16.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout17.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
         "mixed_holdout18.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
+        "mixed_holdout19.jsonl": {"fact", "absent", "list", "author", "summary", "overview", "compare"},
     }
     for name, allowed in kinds.items():
         ids = set()
