@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "assistant" / "relevance_model.json"
 THRESHOLDS = [round(t, 2) for t in np.arange(0.2, 0.65, 0.05)]
 LIST_SETS = ("answers", "list_holdout", "list_extra", "list_short", "list_holdout3", "mixed_holdout", "mixed_holdout2",
-             "mixed_holdout3", "mixed_holdout4", "mixed_holdout5", "mixed_holdout6")
+             "mixed_holdout3", "mixed_holdout4", "mixed_holdout5", "mixed_holdout6", "mixed_holdout7", "mixed_holdout8",
+             "mixed_holdout9", "mixed_holdout10", "mixed_holdout11", "mixed_holdout12", "mixed_holdout13", "mixed_holdout14",
+             "mixed_holdout15", "mixed_holdout16", "mixed_holdout17")
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> dict:
