@@ -45,6 +45,7 @@ _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|stud
 _FRAME = re.compile(
     r"^(?:(?:can you|could you|please)\s+)?(?:(?:list|show|find|give|name|tell|search for|look for)\s+(?:me\s+)?)?"
     r"(?:(?:which(?: ones)?|what|any|all|every|the|are there(?: any)?|is there(?: any)?|do you have(?: any)?|does the corpus have"
+    r"|does(?= anything)"
     r"|(?:have\s+)?you(?:'ve)?\s+got(?: any)?|got(?: any)?)\s+)?"
     r"(?:(?:anything|everything|something|stuff|much)(?:\s+(?:here|in here|in the corpus))?\s+)?(?:(?:other\s+)?(?:papers?|works?|research|studies|articles|publications)\s+)?"
     r"(?:(?:(?:in|from) (?:the|this|your) (?:corpus|collection|library)|in here|here)\s+)?(?:(?:that|which|where|in which)\s+)?"
@@ -62,6 +63,7 @@ _REQUEST_TAIL = re.compile(
     r"(?:[\s,;]+(?:pls|plz|please|thanks|thank you|thx|ty)"
     r"|,?\s+(?:with|w/) (?:citations|references|refs|sources)|,?\s+cit(?:e|ing) (?:them|the papers|papers|sources)"
     r"|,?\s+(?:can|could) you list them|,?\s+what do you have|[\s,.?]+(?:just )?(?:give me )?(?:a list|the titles)(?: please)?"
+    r"|\?\s*(?:and\s+)?which (?:ones|papers)(?: are they)?"  # "does anything here study X? which ones?"
     r"|\s+(?:(?:covered|discussed) )?(?:across|in|from|according to) (?:the|this|these|our|your) (?:corpus|collection|papers|works|library)"
     r"(?: here)?|\s+for my (?:thesis|project|paper|class|course|research))[\s?.!]*$", re.I)
 
@@ -136,7 +138,8 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^(?:hey|hi|hello)[,!]?\s+", "", topic, flags=re.I)
     topic = re.sub(r"^(?:(?:can|could) you\s+)?(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
-    topic = re.sub(r"^(?:i want |give me )?everything (?:you(?:'ve| have)? got|you have) (?:on|about)\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^(?:i want |i need |i'd like |i would like |give me )?everything (?:(?:you(?:'ve| have)? got|you have) )?"
+                   r"(?:on|about|regarding|related to)\s+", "", topic, flags=re.I)  # "I need everything on X"
     topic = re.sub(r"^what(?:'s| is| do you have| do we have| have you got)\s+(?:(?:there|out there|available|here|in here|"
                    r"in the (?:corpus|collection|library))\s+)?(?:on|about|regarding)\s+", "", topic, flags=re.I)
     # "How do the papers here do mixed-precision training ...?": the topic is what they do; after a verb other than
@@ -158,7 +161,7 @@ def request_topic(question: str) -> str:
     # "SVD papers? (singular value decomposition ...)": the genre word before the gloss
     topic = re.sub(r"\s+(?:papers?|works?|research|studies|articles)\?*\s*(?=\()", " ", topic, flags=re.I)
     # every paper here is machine learning: "ML for molecules and materials" is about molecules and materials
-    topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural networks?)\s+(?:for|in|on)\s+(?=\S)", "",
+    topic = re.sub(r"^(?:ML|AI|machine learning|deep learning|neural (?:networks?|nets?))\s+(?:for|in|on)\s+(?=\S)", "",
                    topic, flags=re.I)
     # ... and "the carbon footprint of ML models" is about carbon footprints
     topic = re.sub(r"(?<=\S)\s+(?:of|in|for)\s+(?:ML|AI|machine learning|deep learning|(?:deep )?neural networks?)"

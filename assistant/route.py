@@ -85,7 +85,9 @@ _LIST = re.compile(r"\bpapers\b|\barticles\b|" + _VERB_NOUN + r"\b(?:works|studi
                    # "what's in the collection about X", "is there research on X here?", "find me work that uses X",
                    # "point me to work on X", "what research here looks at X", "knowledge distillation - anything?"
                    r"|^\s*what(?:'s| is) in (?:the (?:collection|corpus|library)|here) (?:on|about|regarding)\b"
-                   r"|\b(?:is there|are there) (?:any )?(?:work|research|papers?|studies) (?:on|about|related to)\b"
+                   r"|\b(?:is there|are there) (?:any )?(?:work|research|papers?|studies) (?:on|about|related to|that|which|into)\b"
+                   # "does anything here study X? which ones?"
+                   r"|\b(?:does|is there) anything (?:(?:here|in here|in the corpus) )?(?:stud(?:y|ies)|cover|address|look at|deal with)\b"
                    r"|\b(?:find|show|give|point)(?: me)?(?: to)? (?:some |any |all |the )?(?:work|research|papers?|studies) (?:that|which|on|about)\b"
                    r"|^\s*what (?:work|research)(?: here| in the corpus)? (?:looks? at|stud(?:y|ies)|explores?|covers?|deals? with|address(?:es)?)\b"
                    r"|(?:\s[-–—]|:)\s*(?:anything|any papers|any work)\s*\??\s*$"

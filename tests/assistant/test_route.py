@@ -200,6 +200,9 @@ CASES: list[tuple[str, QueryFacts, str]] = [
     ("Which different techniques for model compression do the papers use?", NONE, "overview"),
     ("Can you give me the publication year of Mamba?", NONE, "fact"),
     ("List the authors of papers on diffusion models", NONE, "list"),
+    ("Is there research that attacks watermarks of language models?", NONE, "list"),
+    ("does anything here study optimal transport? which ones?", NONE, "list"),
+    ("Is there anything here that explains the Adam optimizer?", NONE, "fact"),
 ]
 
 
