@@ -34,6 +34,7 @@ FEATURES = BASE_FEATURES + tuple(f"{name}_relative" for name in BASE_FEATURES) +
 
 _VERBS = (r"about|on|regarding|concerning|into|use|using|uses|study|studies|studying|investigate|investigating|explore|build|"
           r"improve|improving|introduce|introducing|build on|building on|built on|based on|extend|extending|evaluate|evaluating|develop|developing|"
+          r"experiment with|experiments with|experimenting with|"
           # "cutting the energy use of ...": what a paper does to the topic is no part of it
           r"reduce|reducing|cut|cutting|lower|lowering|decrease|decreasing|minimi[sz]e|minimi[sz]ing|speed up|speeding up|"
           r"exploring|work on|working on|deal with|dealing with|deals with|focus on|focusing on|address|addressing|"
@@ -84,9 +85,9 @@ _NOT_MERELY = r"(?!\s+(?:just|only|merely|necessarily|always|limited|restricted)
 # "(not just cite them as a baseline)": an aside that widens the request, no part of its topic
 _WIDENING_ASIDE = re.compile(r"\s*\(\s*not\s+(?:just|only|merely)\b[^)]*\)", re.I)
 _EXCLUSION = re.compile(rf"\s*\(\s*(?:but\s+)?(?:not{_NOT_MERELY}|excluding|except(?:\s+for)?|no)\s+(?P<inner>[^)]+)\)"
-                        r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|(?:(?:and|but)\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
+                        r"|(?:(?:,|\s[-–—])?\s+(?:but\s+not|but\s+(?:leave|leaving)\s+out|but\s+(?:skip|ignore|omit|drop)|(?:(?:and|but)\s+)?excluding|except(?:\s+for)?|rather\s+than|instead\s+of"
                         rf"|as\s+opposed\s+to|other\s+than|apart\s+from|aside\s+from)|[,;]\s*not{_NOT_MERELY})"
-                        r"\s+(?P<tail>[^()]+?)\s*[?.!]*(?=\)|$)", re.I)
+                        r"\s+(?P<tail>[^()]+?(?:\s*\([^()]*\))?)\s*[?.!]*(?=\)|$)", re.I)  # "..., but not VAEs (variational ...)"
 
 
 # "diffusion models for high-resolution image generation - what's in here?": the asking trails the topic
@@ -103,8 +104,8 @@ def excluded_topics(question: str) -> list[str]:
 
 
 # "excluding the ones that generate images, video or 3D": what they do is the phrase ruled out, not "the ones"
-_THE_ONES_THAT = re.compile(r"^\s*(?:the\s+ones|ones|those|(?:the\s+)?(?:papers?|works?))\s+(?:that|which|who)\s+"
-                            r"(?:\w+\s+)?", re.I)
+_THE_ONES_THAT = re.compile(r"^\s*(?:the\s+ones|ones|those|(?:the\s+)?(?:papers?|works?))\s+(?:(?:that|which|who)\s+(?:\w+\s+)?"
+                            r"|(?:about|on)\s+)", re.I)  # "not the ones about discovering the causal graph"
 
 
 _CLARIFIED = re.compile(r"^(?P<head>.+?)\?\s+(?:I mean|I'm thinking of|as in|that is|i\.e\.|specifically|namely)[,:]?\s+"
@@ -136,6 +137,7 @@ def request_topic(question: str) -> str:
     topic = re.sub(r"^(?:i )?need a reading list (?:on|about|for)\s+", "", topic, flags=re.I)
     # "suggest some reading on X", "I want everything you've got on X", "hey do you have papers on X"
     topic = re.sub(r"^(?:hey|hi|hello)[,!]?\s+", "", topic, flags=re.I)
+    topic = re.sub(r"^(?:i'?m|i am) (?:looking|searching) for\s+(?:(?:some|any)\s+)?(?=\S)", "", topic, flags=re.I)
     topic = re.sub(r"^(?:(?:can|could) you\s+)?(?:suggest|recommend)(?: me)? (?:some |any )?(?:reading|papers?|work)\s+(?:on|about)\s+",
                    "", topic, flags=re.I)
     topic = re.sub(r"^(?:i want |i need |i'd like |i would like |give me )?everything (?:(?:you(?:'ve| have)? got|you have) )?"
