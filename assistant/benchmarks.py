@@ -120,7 +120,8 @@ def papers_naming(papers: list[Paper], names: list[str], filters: SearchFilters,
     """Each paper whose title or abstract names one of `names`, with the abstract sentence that names it (None when
     only the title does). A name that more than `most_share` of the catalog uses (and more than 5 papers) is no
     benchmark's ("Transformers evaluated on ImageNet": not every paper that says "transformers")."""
-    using = {pattern: [paper for paper in papers if pattern.search(_text(paper))]
+    texts = [_text(paper) for paper in papers]  # built once, searched once per name
+    using = {pattern: [paper for paper, text in zip(papers, texts) if pattern.search(text)]
              for pattern in map(_name_pattern, names)}
     most = max(5.0, most_share * len(papers))
     patterns = [pattern for pattern, users in using.items() if len(users) <= most]
